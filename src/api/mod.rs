@@ -1,0 +1,2 @@
+//! The client side of the PTS OpenAPI: request signing (pure functions), credentials and
+//! transport.

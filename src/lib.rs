@@ -1,0 +1,31 @@
+//! ptsplan manages Alibaba Cloud PTS (Performance Testing Service) load-test scenes as code.
+//!
+//! YAML plan files describe scenes, load configurations and token sources. `ptsplan validate`
+//! checks them with diagnostics that point into the YAML; later stages lower them to PTS's wire
+//! shape, diff them against live state and apply the difference.
+//!
+//! # Layout
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`cli`] | clap arguments → resolved options; one file per command. Nothing imports it. |
+//! | [`diag`] | sources, spans and miette diagnostics shared by every stage |
+//! | [`spec`] | the plan-file language: YAML tree with spans, model, validation, JSON Schema |
+//! | [`wire`] | PTS OpenAPI 2020-10-20 request/response types (PascalCase JSON), data only |
+//! | [`api`] | the signed client side of the wire: signatures (pure), credentials, transport |
+//!
+//! # Data flow
+//!
+//! ```text
+//! plan files ──spec::yaml (spans)──▶ node tree ──spec::structure (schema)──▶ spec::model
+//!                                                         │
+//!                                              spec::validate (semantics)
+//!                                                         ▼
+//!                                        diagnostics (diag) or a checked Plan
+//! ```
+
+pub mod api;
+pub mod cli;
+pub mod diag;
+pub mod spec;
+pub mod wire;
