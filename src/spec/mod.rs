@@ -1,1 +1,6 @@
-//! The plan-file language.
+//! The plan-file language: YAML with spans, the model, structural and semantic checks, and
+//! the JSON Schema.
+
+pub mod model;
+pub mod units;
+pub mod yaml;
