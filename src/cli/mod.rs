@@ -1,6 +1,99 @@
-//! Command-line interface.
+//! Command-line interface: clap arguments, one file per command, and exit codes.
+//!
+//! Nothing else in the crate imports this module; commands turn arguments into calls on
+//! the library and outcomes into [`ExitCode`]s.
 
-/// Entry point of the binary.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+mod exit;
+mod schema;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use exit::Exit;
+
+/// Manage Alibaba Cloud PTS load-test scenes as code.
+///
+/// Plan files (YAML) describe scenes, their load and the token sources of mini-program back
+/// ends. `validate` checks them; later commands plan, apply and run them against PTS or the
+/// embedded local backend.
+#[derive(Debug, Parser)]
+#[command(name = "ptsplan", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// More output (repeat for more detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// When to use colour. `auto` colours terminals unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a stream, given whether it is a terminal.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+/// Output formats for commands with a machine-readable form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check plan files: syntax, structure and semantics, with pointed diagnostics.
+    Validate(validate::Args),
+    /// Print the JSON Schema of plan files (the committed copy is schemas/plan.schema.json).
+    Schema(schema::Args),
+}
+
+/// Entry point of the binary: parse, run, map to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
+            // Printing help or a usage error can only fail on a closed pipe.
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    let outcome = match cli.command {
+        Command::Validate(args) => validate::run(&cli.global, args),
+        Command::Schema(args) => schema::run(args),
+    };
+    outcome.into()
 }

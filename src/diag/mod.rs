@@ -173,7 +173,10 @@ impl Diagnostic {
 
     /// Sets the fix suggestion.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        let help = help.into();
+        if !help.is_empty() {
+            self.help = Some(help);
+        }
         self
     }
 
