@@ -19,7 +19,12 @@ pub use exit::Exit;
 /// ends. `validate` checks them; later commands plan, apply and run them against PTS or the
 /// embedded local backend.
 #[derive(Debug, Parser)]
-#[command(name = "ptsplan", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "ptsplan",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -85,7 +90,11 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
+            let code = if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            };
             // Printing help or a usage error can only fail on a closed pipe.
             let _ = e.print();
             return code.into();

@@ -61,7 +61,11 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
 
 fn default_plan_dir() -> PathBuf {
     let plans = Path::new("plans");
-    if plans.is_dir() { plans.to_path_buf() } else { PathBuf::from(".") }
+    if plans.is_dir() {
+        plans.to_path_buf()
+    } else {
+        PathBuf::from(".")
+    }
 }
 
 fn write_text(global: &GlobalArgs, results: &[(PathBuf, Loaded)]) -> std::io::Result<()> {
@@ -102,7 +106,11 @@ fn write_text(global: &GlobalArgs, results: &[(PathBuf, Loaded)]) -> std::io::Re
                 for (key, scene) in &plan.scenes {
                     let name = scene.name.as_deref().unwrap_or(key);
                     let steps: usize = scene.chains.iter().map(|c| c.steps.len()).sum();
-                    writeln!(stdout, "  scene {key} (PTS name `{name}`): {} chain(s), {steps} step(s)", scene.chains.len())?;
+                    writeln!(
+                        stdout,
+                        "  scene {key} (PTS name `{name}`): {} chain(s), {steps} step(s)",
+                        scene.chains.len()
+                    )?;
                 }
             }
         }

@@ -34,7 +34,11 @@ impl Renderer {
         let mut out = String::new();
         if self.handler.render_report(&mut out, &view).is_err() {
             // A formatting failure cannot lose the finding: fall back to one line.
-            out = format!("{}: {}\n", severity_word(diagnostic.severity), diagnostic.message);
+            out = format!(
+                "{}: {}\n",
+                severity_word(diagnostic.severity),
+                diagnostic.message
+            );
         }
         out
     }
@@ -69,7 +73,14 @@ struct View {
 
 impl View {
     fn new(d: &Diagnostic, sources: &Sources) -> View {
-        let mut view = View::placed(d.severity, d.code, &d.message, d.span, d.label.clone(), sources);
+        let mut view = View::placed(
+            d.severity,
+            d.code,
+            &d.message,
+            d.span,
+            d.label.clone(),
+            sources,
+        );
         view.help = d.help.clone();
         for (span, label) in &d.related {
             if d.span.is_some_and(|primary| primary.source == span.source) {
@@ -152,9 +163,7 @@ impl miette::Diagnostic for View {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.source.is_none() {
-            return None;
-        }
+        self.source.as_ref()?;
         Some(Box::new(self.labels.iter().cloned()))
     }
 

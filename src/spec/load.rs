@@ -36,7 +36,7 @@ pub fn load(path: &FsPath) -> Loaded {
     let files = match plan_files(path) {
         Ok(files) => files,
         Err(d) => {
-            loaded.diagnostics.push(d);
+            loaded.diagnostics.push(*d);
             return loaded;
         }
     };
@@ -47,8 +47,11 @@ pub fn load(path: &FsPath) -> Loaded {
                 Ok(text) => text,
                 Err(_) => {
                     loaded.diagnostics.push(
-                        Diagnostic::error("plan::not-utf8", format!("{}: not UTF-8 text", file.display()))
-                            .with_help("save the plan file as UTF-8"),
+                        Diagnostic::error(
+                            "plan::not-utf8",
+                            format!("{}: not UTF-8 text", file.display()),
+                        )
+                        .with_help("save the plan file as UTF-8"),
                     );
                     continue;
                 }
@@ -62,7 +65,11 @@ pub fn load(path: &FsPath) -> Loaded {
             }
         };
         let id = loaded.sources.add(file.clone(), text);
-        let text = loaded.sources.get(id).map(|s| s.text.clone()).unwrap_or_default();
+        let text = loaded
+            .sources
+            .get(id)
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
         match yaml::parse(id, &text, &mut loaded.diagnostics) {
             Some(tree) => trees.push(tree),
             None if !loaded.diagnostics.has_errors() => loaded.diagnostics.push(
@@ -137,16 +144,24 @@ fn without_broken_scenes(checker: &Checker<'_>, tree: &Node) -> Option<Node> {
 }
 
 /// The files that make up the plan at `path`, in name order.
-fn plan_files(path: &FsPath) -> Result<Vec<PathBuf>, Diagnostic> {
+fn plan_files(path: &FsPath) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
     let meta = fs::metadata(path).map_err(|e| {
-        Diagnostic::error("plan::not-found", format!("cannot read {}: {e}", path.display()))
-            .with_help("give a plan file or a directory of *.yaml plan files")
+        Box::new(
+            Diagnostic::error(
+                "plan::not-found",
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .with_help("give a plan file or a directory of *.yaml plan files"),
+        )
     })?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
     let entries = fs::read_dir(path).map_err(|e| {
-        Diagnostic::error("plan::unreadable", format!("cannot list {}: {e}", path.display()))
+        Box::new(Diagnostic::error(
+            "plan::unreadable",
+            format!("cannot list {}: {e}", path.display()),
+        ))
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -159,10 +174,10 @@ fn plan_files(path: &FsPath) -> Result<Vec<PathBuf>, Diagnostic> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(Diagnostic::error(
+        return Err(Box::new(Diagnostic::error(
             "plan::no-files",
             format!("{} holds no *.yaml plan files", path.display()),
-        ));
+        )));
     }
     Ok(files)
 }
@@ -189,7 +204,9 @@ fn merge_top_entry(into: &mut Vec<Entry>, entry: Entry, diags: &mut Diagnostics)
         return;
     };
     if MERGED_SECTIONS.contains(&entry.key.as_str()) {
-        if let (Value::Map(target), Value::Map(items)) = (&mut existing.value.value, entry.value.value) {
+        if let (Value::Map(target), Value::Map(items)) =
+            (&mut existing.value.value, entry.value.value)
+        {
             for item in items {
                 match target.iter().find(|t| t.key == item.key) {
                     Some(first) => diags.push(

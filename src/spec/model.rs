@@ -24,7 +24,10 @@ pub struct Plan {
     pub version: u32,
     /// Owner of the scenes this plan manages. ptsplan only ever changes scenes marked with
     /// this workspace, so two teams can share one PTS account safely.
-    #[schemars(length(min = 1, max = 64), regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
+    #[schemars(
+        length(min = 1, max = 64),
+        regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    )]
     pub workspace: String,
     /// Alibaba Cloud region the scenes live in, e.g. `cn-hangzhou`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,7 +118,7 @@ pub struct StepDefaults {
 pub enum TokenSource {
     /// Fetch the token with a request at the head of each chain that uses it (PTS's
     /// "token API" pattern), exporting fields of the JSON answer as parameters.
-    Api(ApiTokenSource),
+    Api(Box<ApiTokenSource>),
     /// Read pre-fetched tokens from a column of a CSV file.
     Csv(CsvTokenSource),
 }

@@ -13,7 +13,9 @@ pub const SCHEMA_FILE: &str = "schemas/plan.schema.json";
 
 /// The JSON Schema (draft 2020-12) of a plan file.
 pub fn plan_schema() -> serde_json::Value {
-    let generator = SchemaSettings::draft2020_12().for_deserialize().into_generator();
+    let generator = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator();
     generator.into_root_schema_for::<Plan>().to_value()
 }
 

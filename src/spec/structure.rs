@@ -104,9 +104,10 @@ impl<'s> Checker<'s> {
             if matches!(node.value, Value::Str(_)) || words.iter().any(|w| !w.is_string()) {
                 self.check_enum(schema, &words, node, path, diags);
             } else {
-                diags.push(type_error(path, node, "one of the words listed below").with_help(
-                    format!("expected one of {}", list_words(&words)),
-                ));
+                diags.push(
+                    type_error(path, node, "one of the words listed below")
+                        .with_help(format!("expected one of {}", list_words(&words))),
+                );
             }
             return;
         }
@@ -170,11 +171,18 @@ impl<'s> Checker<'s> {
         }
         let Some(entry) = node.entry(tag) else {
             diags.push(
-                Diagnostic::error("plan::missing-key", format!("{path}: missing required key `{tag}`"))
-                    .at(node.head_span())
-                    .with_label(format!("needs `{tag}`"))
-                    .with_path(path)
-                    .with_help(format!("add `{tag}: {}` (one of: {})", tags[0], tags.join(", "))),
+                Diagnostic::error(
+                    "plan::missing-key",
+                    format!("{path}: missing required key `{tag}`"),
+                )
+                .at(node.head_span())
+                .with_label(format!("needs `{tag}`"))
+                .with_path(path)
+                .with_help(format!(
+                    "add `{tag}: {}` (one of: {})",
+                    tags[0],
+                    tags.join(", ")
+                )),
             );
             return;
         };
@@ -210,9 +218,12 @@ impl<'s> Checker<'s> {
             if let Value::Float(f) = node.value {
                 if !f.is_finite() {
                     diags.push(
-                        Diagnostic::error("plan::invalid-value", format!("{path}: not a finite number"))
-                            .at(node.span)
-                            .with_path(path),
+                        Diagnostic::error(
+                            "plan::invalid-value",
+                            format!("{path}: not a finite number"),
+                        )
+                        .at(node.span)
+                        .with_path(path),
                     );
                     return false;
                 }
@@ -223,7 +234,9 @@ impl<'s> Checker<'s> {
         let mut d = type_error(path, node, &expected);
         if is_duration(schema) {
             if let Value::Int(n) = node.value {
-                d = d.with_help(format!("durations need a unit: write `{n}s`, `{n}m` or `{n}h`"));
+                d = d.with_help(format!(
+                    "durations need a unit: write `{n}s`, `{n}m` or `{n}h`"
+                ));
             } else {
                 d = d.with_help("write a duration with a unit, like `90s`, `30m` or `1h30m`");
             }
@@ -234,7 +247,14 @@ impl<'s> Checker<'s> {
         false
     }
 
-    fn check_enum(&self, schema: &Json, values: &[Json], node: &Node, path: &Path, diags: &mut Diagnostics) {
+    fn check_enum(
+        &self,
+        schema: &Json,
+        values: &[Json],
+        node: &Node,
+        path: &Path,
+        diags: &mut Diagnostics,
+    ) {
         let found = node.to_json();
         if values.contains(&found) {
             return;
@@ -259,7 +279,14 @@ impl<'s> Checker<'s> {
         diags.push(d);
     }
 
-    fn check_string(&self, schema: &Json, text: &str, node: &Node, path: &Path, diags: &mut Diagnostics) {
+    fn check_string(
+        &self,
+        schema: &Json,
+        text: &str,
+        node: &Node,
+        path: &Path,
+        diags: &mut Diagnostics,
+    ) {
         let chars = text.chars().count() as u64;
         if let Some(min) = schema.get("minLength").and_then(Json::as_u64) {
             if chars < min {
@@ -366,7 +393,14 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn check_array(&self, schema: &'s Json, items: &[Node], node: &Node, path: &Path, diags: &mut Diagnostics) {
+    fn check_array(
+        &self,
+        schema: &'s Json,
+        items: &[Node],
+        node: &Node,
+        path: &Path,
+        diags: &mut Diagnostics,
+    ) {
         if let Some(min) = schema.get("minItems").and_then(Json::as_u64) {
             if (items.len() as u64) < min {
                 diags.push(
@@ -394,10 +428,16 @@ impl<'s> Checker<'s> {
         if let Some(min) = schema.get("minProperties").and_then(Json::as_u64) {
             if (entries.len() as u64) < min {
                 diags.push(
-                    Diagnostic::error("plan::too-few", format!("{path}: needs at least {min} entr{}", if min == 1 { "y" } else { "ies" }))
-                        .at(node.span)
-                        .with_path(path)
-                        .with_help(describe(schema)),
+                    Diagnostic::error(
+                        "plan::too-few",
+                        format!(
+                            "{path}: needs at least {min} entr{}",
+                            if min == 1 { "y" } else { "ies" }
+                        ),
+                    )
+                    .at(node.span)
+                    .with_path(path)
+                    .with_help(describe(schema)),
                 );
             }
         }
@@ -495,9 +535,9 @@ fn discriminator(alternatives: &[&Json]) -> Option<String> {
         .filter(|(_, p)| p.get("const").is_some())
         .map(|(name, _)| name.clone())
         .find(|name| {
-            alternatives.iter().all(|a| {
-                a.pointer(&format!("/properties/{name}/const")).is_some()
-            })
+            alternatives
+                .iter()
+                .all(|a| a.pointer(&format!("/properties/{name}/const")).is_some())
         })
 }
 

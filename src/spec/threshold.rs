@@ -43,9 +43,10 @@ impl Metric {
     /// The unit the bound is written in.
     fn unit(self) -> Unit {
         match self {
-            Metric::Percentile(_) | Metric::AvgLatency | Metric::MinLatency | Metric::MaxLatency => {
-                Unit::Latency
-            }
+            Metric::Percentile(_)
+            | Metric::AvgLatency
+            | Metric::MinLatency
+            | Metric::MaxLatency => Unit::Latency,
             Metric::SuccessRate | Metric::ErrorRate => Unit::Percent,
             Metric::Rps | Metric::Requests | Metric::Errors | Metric::CheckFailures => Unit::Number,
         }
@@ -53,8 +54,21 @@ impl Metric {
 
     /// All metric names, for messages and suggestions.
     pub const NAMES: [&'static str; 15] = [
-        "p50", "p75", "p90", "p95", "p99", "p99.9", "avg", "min", "max", "success_rate",
-        "error_rate", "rps", "requests", "errors", "check_failures",
+        "p50",
+        "p75",
+        "p90",
+        "p95",
+        "p99",
+        "p99.9",
+        "avg",
+        "min",
+        "max",
+        "success_rate",
+        "error_rate",
+        "rps",
+        "requests",
+        "errors",
+        "check_failures",
     ];
 
     fn parse(name: &str) -> Option<Metric> {
@@ -151,9 +165,9 @@ impl fmt::Display for Assertion {
 /// Parses `METRIC OP VALUE`; the error says what was expected.
 pub fn parse(text: &str) -> Result<Assertion, String> {
     let text = text.trim();
-    let op_at = text
-        .find(['<', '>', '='])
-        .ok_or_else(|| format!("`{text}` has no comparison; expected `METRIC OP VALUE`, like `p99 < 300ms`"))?;
+    let op_at = text.find(['<', '>', '=']).ok_or_else(|| {
+        format!("`{text}` has no comparison; expected `METRIC OP VALUE`, like `p99 < 300ms`")
+    })?;
     let name = text[..op_at].trim();
     let rest = &text[op_at..];
     let (op, value) = [
@@ -169,20 +183,26 @@ pub fn parse(text: &str) -> Result<Assertion, String> {
     let metric = Metric::parse(name).ok_or_else(|| {
         let known = Metric::NAMES.join(", ");
         match crate::diag::did_you_mean(name, Metric::NAMES) {
-            Some(guess) => format!("unknown metric `{name}`; did you mean `{guess}`? (known: {known})"),
+            Some(guess) => {
+                format!("unknown metric `{name}`; did you mean `{guess}`? (known: {known})")
+            }
             None => format!("unknown metric `{name}`; known: {known}"),
         }
     })?;
     let bound = match metric.unit() {
         Unit::Latency => Duration::parse(value)
             .map(|d| d.as_millis() as f64)
-            .map_err(|_| format!("{metric} is a latency: write the bound with a unit, like `300ms` or `1s`"))?,
+            .map_err(|_| {
+                format!("{metric} is a latency: write the bound with a unit, like `300ms` or `1s`")
+            })?,
         Unit::Percent => {
             let number = value
                 .strip_suffix('%')
                 .and_then(|n| n.trim().parse::<f64>().ok())
                 .filter(|n| (0.0..=100.0).contains(n))
-                .ok_or_else(|| format!("{metric} is a percentage: write it like `99.9%` (0% to 100%)"))?;
+                .ok_or_else(|| {
+                    format!("{metric} is a percentage: write it like `99.9%` (0% to 100%)")
+                })?;
             number / 100.0
         }
         Unit::Number => value
@@ -201,7 +221,10 @@ mod tests {
     #[test]
     fn the_documented_forms_parse() {
         let a = parse("p99 < 300ms").unwrap();
-        assert_eq!((a.metric, a.op, a.bound), (Metric::Percentile(990), Comparison::Lt, 300.0));
+        assert_eq!(
+            (a.metric, a.op, a.bound),
+            (Metric::Percentile(990), Comparison::Lt, 300.0)
+        );
         let a = parse("success_rate >= 99.9%").unwrap();
         assert!((a.bound - 0.999).abs() < 1e-9);
         let a = parse("rps>=1000").unwrap();

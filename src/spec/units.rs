@@ -55,7 +55,9 @@ impl Duration {
     /// Parses `90s`, `1h30m`, …; the error says what was expected.
     pub fn parse(text: &str) -> Result<Self, String> {
         let expected = || {
-            format!("`{text}` is not a duration; expected a number and a unit (ms, s, m, h, d), like `90s`, `30m` or `1h30m`")
+            format!(
+                "`{text}` is not a duration; expected a number and a unit (ms, s, m, h, d), like `90s`, `30m` or `1h30m`"
+            )
         };
         if text.is_empty() {
             return Err(expected());
@@ -226,7 +228,16 @@ mod tests {
 
     #[test]
     fn malformed_durations_are_rejected_with_the_expected_form() {
-        for text in ["", "90", "s", "1.5h", "10 m", "5x", "-1s", "99999999999999999999d"] {
+        for text in [
+            "",
+            "90",
+            "s",
+            "1.5h",
+            "10 m",
+            "5x",
+            "-1s",
+            "99999999999999999999d",
+        ] {
             let err = Duration::parse(text).unwrap_err();
             assert!(err.contains(text), "{err}");
         }

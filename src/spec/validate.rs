@@ -165,7 +165,8 @@ impl Validator<'_> {
     }
 
     fn resolved_refs(&mut self, text: &str, span: Span, path: &Path) {
-        let in_variables = matches!(path.0.first(), Some(super::yaml::Seg::Key(k)) if k == "variables");
+        let in_variables =
+            matches!(path.0.first(), Some(super::yaml::Seg::Key(k)) if k == "variables");
         let (refs, errors) = references(text);
         for e in errors {
             let at = self.sub_span(span, &text[e.start..e.end]);
@@ -182,7 +183,9 @@ impl Validator<'_> {
                 RefKind::Var(name) if in_variables => self.diags.push(
                     Diagnostic::error(
                         "plan::variable-in-variable",
-                        format!("{path}: a variable cannot use another variable (`${{var.{name}}}`)"),
+                        format!(
+                            "{path}: a variable cannot use another variable (`${{var.{name}}}`)"
+                        ),
                     )
                     .at(at)
                     .with_path(path)
@@ -198,17 +201,25 @@ impl Validator<'_> {
                         .at(at)
                         .with_label("undefined")
                         .with_path(path);
-                        d = match did_you_mean(name, self.plan.variables.keys().map(String::as_str)) {
+                        d = match did_you_mean(name, self.plan.variables.keys().map(String::as_str))
+                        {
                             Some(guess) => d.with_help(format!("did you mean `${{var.{guess}}}`?")),
-                            None => d.with_help(format!("add it under `variables:`, e.g. `{name}: VALUE`")),
+                            None => d.with_help(format!(
+                                "add it under `variables:`, e.g. `{name}: VALUE`"
+                            )),
                         };
                         self.diags.push(d);
                     }
                 }
                 RefKind::Env(name) | RefKind::Secret(name) => {
                     if (self.env.var)(name).is_none() {
-                        let kind = if matches!(r.kind, RefKind::Secret(_)) { "secret" } else { "environment variable" };
-                        let message = format!("{path}: {kind} `{name}` is not set in the environment");
+                        let kind = if matches!(r.kind, RefKind::Secret(_)) {
+                            "secret"
+                        } else {
+                            "environment variable"
+                        };
+                        let message =
+                            format!("{path}: {kind} `{name}` is not set in the environment");
                         let d = if self.env.require_env {
                             Diagnostic::error("plan::unset-env", message)
                         } else {
@@ -249,30 +260,46 @@ impl Validator<'_> {
             self.param_name(&path.key("exports").key(param), param, true);
             if json_path.trim().is_empty() {
                 self.diags.push(
-                    self.err("plan::invalid-value", &path.key("exports").key(param), "needs a JSON path into the token answer")
-                        .with_help("e.g. `access_token: access_token` or `access_token: data.token`"),
+                    self.err(
+                        "plan::invalid-value",
+                        &path.key("exports").key(param),
+                        "needs a JSON path into the token answer",
+                    )
+                    .with_help("e.g. `access_token: access_token` or `access_token: data.token`"),
                 );
             }
         }
         if api.ttl.as_millis() == 0 {
-            self.diags.push(self.err("plan::invalid-value", &path.key("ttl"), "a token lifetime of zero"));
+            self.diags.push(self.err(
+                "plan::invalid-value",
+                &path.key("ttl"),
+                "a token lifetime of zero",
+            ));
         }
         let refresh = path.key("refresh");
         let r = &api.refresh;
         if r.margin.is_some() && r.policy != RefreshPolicy::BeforeExpiry {
-            self.diags.push(
-                self.key_err("plan::inconsistent", &refresh.key("margin"), "`margin` only applies to `policy: before_expiry`"),
-            );
+            self.diags.push(self.key_err(
+                "plan::inconsistent",
+                &refresh.key("margin"),
+                "`margin` only applies to `policy: before_expiry`",
+            ));
         }
         if r.every.is_some() && r.policy != RefreshPolicy::Interval {
-            self.diags.push(
-                self.key_err("plan::inconsistent", &refresh.key("every"), "`every` only applies to `policy: interval`"),
-            );
+            self.diags.push(self.key_err(
+                "plan::inconsistent",
+                &refresh.key("every"),
+                "`every` only applies to `policy: interval`",
+            ));
         }
         match r.policy {
             RefreshPolicy::Interval if r.every.is_none() => self.diags.push(
-                self.err("plan::missing-key", &refresh, "`policy: interval` needs `every`")
-                    .with_help("e.g. `refresh: { policy: interval, every: 90m }`"),
+                self.err(
+                    "plan::missing-key",
+                    &refresh,
+                    "`policy: interval` needs `every`",
+                )
+                .with_help("e.g. `refresh: { policy: interval, every: 90m }`"),
             ),
             RefreshPolicy::Interval => {
                 let every = r.every.unwrap_or(api.ttl);
@@ -295,9 +322,14 @@ impl Validator<'_> {
                         self.err(
                             "plan::token-expires",
                             &refresh.key("margin"),
-                            format!("refresh margin {margin} is not shorter than the token lifetime {}", api.ttl),
+                            format!(
+                                "refresh margin {margin} is not shorter than the token lifetime {}",
+                                api.ttl
+                            ),
                         )
-                        .with_help("a margin of a few minutes is enough; it must be shorter than `ttl`"),
+                        .with_help(
+                            "a margin of a few minutes is enough; it must be shorter than `ttl`",
+                        ),
                     );
                 }
             }
@@ -311,7 +343,11 @@ impl Validator<'_> {
         if let Some(header) = self.csv_header(&file, &csv.file) {
             if !header.iter().any(|h| h == &csv.column) {
                 let mut d = self
-                    .err("plan::unknown-column", &path.key("column"), format!("`{}` has no column `{}`", csv.file, csv.column))
+                    .err(
+                        "plan::unknown-column",
+                        &path.key("column"),
+                        format!("`{}` has no column `{}`", csv.file, csv.column),
+                    )
                     .with_label(format!("columns: {}", header.join(", ")));
                 if let Some(guess) = did_you_mean(&csv.column, header.iter().map(String::as_str)) {
                     d = d.with_help(format!("did you mean `{guess}`?"));
@@ -330,14 +366,26 @@ impl Validator<'_> {
         let full = self.base_dir(path).join(file);
         match fs::read_to_string(&full) {
             Ok(text) => {
-                let line = text.lines().next().unwrap_or("").trim_start_matches('\u{feff}');
-                Some(line.split(',').map(|c| c.trim().trim_matches('"').to_owned()).collect())
+                let line = text
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches('\u{feff}');
+                Some(
+                    line.split(',')
+                        .map(|c| c.trim().trim_matches('"').to_owned())
+                        .collect(),
+                )
             }
             Err(e) => {
                 self.diags.push(
-                    self.err("plan::missing-file", path, format!("cannot read `{}`: {e}", full.display()))
-                        .with_label("file not found")
-                        .with_help("paths are relative to the plan file that names them"),
+                    self.err(
+                        "plan::missing-file",
+                        path,
+                        format!("cannot read `{}`: {e}", full.display()),
+                    )
+                    .with_label("file not found")
+                    .with_help("paths are relative to the plan file that names them"),
                 );
                 None
             }
@@ -379,7 +427,11 @@ impl Validator<'_> {
             };
             let on_key = scene.name.is_none();
             let make = |v: &Self, msg: String| {
-                if on_key { v.key_err("plan::scene-name", &name_path, msg) } else { v.err("plan::scene-name", &name_path, msg) }
+                if on_key {
+                    v.key_err("plan::scene-name", &name_path, msg)
+                } else {
+                    v.err("plan::scene-name", &name_path, msg)
+                }
             };
             let chars = name.chars().count();
             if chars > MAX_SCENE_NAME {
@@ -394,8 +446,11 @@ impl Validator<'_> {
                 .collect();
             if !bad.is_empty() || name.trim() != name || name.is_empty() {
                 self.diags.push(
-                    make(self, format!("scene name `{name}` uses characters PTS rejects"))
-                        .with_help("use letters (any script), digits, `-`, `_`, `.` and inner spaces"),
+                    make(
+                        self,
+                        format!("scene name `{name}` uses characters PTS rejects"),
+                    )
+                    .with_help("use letters (any script), digits, `-`, `_`, `.` and inner spaces"),
                 );
             }
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
@@ -433,7 +488,12 @@ impl Validator<'_> {
                         self.err(
                             "plan::column-count",
                             &p.key("columns"),
-                            format!("{} columns named but `{}` has {} per row", data.columns.len(), data.file, header.len()),
+                            format!(
+                                "{} columns named but `{}` has {} per row",
+                                data.columns.len(),
+                                data.file,
+                                header.len()
+                            ),
                         )
                         .with_help("name one parameter per CSV column, in column order"),
                     );
@@ -441,8 +501,14 @@ impl Validator<'_> {
             }
             if !scene.chains.iter().any(|c| c.data.contains(name)) {
                 self.diags.push(
-                    self.warning("plan::unused", &p, format!("data file `{name}` is not read by any chain"))
-                        .with_help(format!("add `data: [{name}]` to the chains that use its columns")),
+                    self.warning(
+                        "plan::unused",
+                        &p,
+                        format!("data file `{name}` is not read by any chain"),
+                    )
+                    .with_help(format!(
+                        "add `data: [{name}]` to the chains that use its columns"
+                    )),
                 );
             }
         }
@@ -468,8 +534,14 @@ impl Validator<'_> {
                     }
                 }
                 None => {
-                    let mut d = self.err("plan::undefined-data", &p, format!("no data file `{data_name}` in this scene"));
-                    if let Some(guess) = did_you_mean(data_name, scene.data.keys().map(String::as_str)) {
+                    let mut d = self.err(
+                        "plan::undefined-data",
+                        &p,
+                        format!("no data file `{data_name}` in this scene"),
+                    );
+                    if let Some(guess) =
+                        did_you_mean(data_name, scene.data.keys().map(String::as_str))
+                    {
                         d = d.with_help(format!("did you mean `{guess}`?"));
                     } else {
                         d = d.with_help("declare it under the scene's `data:`");
@@ -480,8 +552,12 @@ impl Validator<'_> {
         }
         if bases > 1 {
             self.diags.push(
-                self.err("plan::inconsistent", &path.key("data"), "more than one of these data files is marked `base: true`")
-                    .with_help("one base file decides row alignment; unmark the others"),
+                self.err(
+                    "plan::inconsistent",
+                    &path.key("data"),
+                    "more than one of these data files is marked `base: true`",
+                )
+                .with_help("one base file decides row alignment; unmark the others"),
             );
         }
         if let Some(token) = &chain.token {
@@ -513,11 +589,20 @@ impl Validator<'_> {
                 }
                 None => {
                     let mut d = self
-                        .err("plan::undefined-token-source", &path.key("token"), format!("no token source `{token}`"))
+                        .err(
+                            "plan::undefined-token-source",
+                            &path.key("token"),
+                            format!("no token source `{token}`"),
+                        )
                         .with_label("undefined");
-                    d = match did_you_mean(token, self.plan.token_sources.keys().map(String::as_str)) {
+                    d = match did_you_mean(
+                        token,
+                        self.plan.token_sources.keys().map(String::as_str),
+                    ) {
                         Some(guess) => d.with_help(format!("did you mean `{guess}`?")),
-                        None => d.with_help("declare it under `token_sources:` (kind `api` or `csv`)"),
+                        None => {
+                            d.with_help("declare it under `token_sources:` (kind `api` or `csv`)")
+                        }
                     };
                     self.diags.push(d);
                 }
@@ -530,9 +615,13 @@ impl Validator<'_> {
                 let p = step_path.key("extract").key(name);
                 if let Some(other) = scope.get(name) {
                     self.diags.push(
-                        self.key_err("plan::shadowing", &p, format!("extracted `{name}` shadows {other}"))
-                            .with_label("shadows an existing parameter")
-                            .with_help("give the extracted value its own name"),
+                        self.key_err(
+                            "plan::shadowing",
+                            &p,
+                            format!("extracted `{name}` shadows {other}"),
+                        )
+                        .with_label("shadows an existing parameter")
+                        .with_help("give the extracted value its own name"),
                     );
                 }
                 scope.insert(name.clone(), format!("extracted by step `{}`", step.name));
@@ -561,7 +650,11 @@ impl Validator<'_> {
         }
         if let Some(redirects) = step.redirects {
             if redirects > 10 {
-                self.diags.push(self.err("plan::out-of-range", &path.key("redirects"), format!("{redirects} redirects; PTS follows 0 to 10")));
+                self.diags.push(self.err(
+                    "plan::out-of-range",
+                    &path.key("redirects"),
+                    format!("{redirects} redirects; PTS follows 0 to 10"),
+                ));
             }
         }
         for (name, extract) in &step.extract {
@@ -577,7 +670,13 @@ impl Validator<'_> {
     }
 
     /// Bare `${param}` references in a request's URL, header values and body.
-    fn params_in_request(&mut self, path: &Path, url: &str, headers: &IndexMap<String, String>, scope: &Scope) {
+    fn params_in_request(
+        &mut self,
+        path: &Path,
+        url: &str,
+        headers: &IndexMap<String, String>,
+        scope: &Scope,
+    ) {
         let url_span = self.tree.span_of(&path.key("url"));
         self.params(url, url_span, &path.key("url"), scope);
         for (name, value) in headers {
@@ -606,15 +705,20 @@ impl Validator<'_> {
 
     fn params(&mut self, text: &str, span: Span, path: &Path, scope: &Scope) {
         for r in references(text).0 {
-            let RefKind::Param(name) = r.kind else { continue };
+            let RefKind::Param(name) = r.kind else {
+                continue;
+            };
             if scope.contains_key(name) {
                 continue;
             }
             let at = self.sub_span(span, &text[r.start..r.end]);
-            let mut d = Diagnostic::error("plan::undefined-parameter", format!("{path}: parameter `{name}` is not defined here"))
-                .at(at)
-                .with_label("undefined")
-                .with_path(path);
+            let mut d = Diagnostic::error(
+                "plan::undefined-parameter",
+                format!("{path}: parameter `{name}` is not defined here"),
+            )
+            .at(at)
+            .with_label("undefined")
+            .with_path(path);
             d = match did_you_mean(name, scope.keys().map(String::as_str)) {
                 Some(guess) => d.with_help(format!("did you mean `${{{guess}}}`?")),
                 None if scope.is_empty() => d.with_help(
@@ -632,9 +736,11 @@ impl Validator<'_> {
     fn url(&mut self, path: &Path, url: &str) {
         // Resolve what ptsplan resolves; stand in for what PTS fills at run time.
         let resolved = substitute(url, |kind| match kind {
-            RefKind::Var(name) => self.plan.variables.get(*name).map(|v| {
-                substitute(&v.to_string(), |_| Some("placeholder".to_owned()))
-            }),
+            RefKind::Var(name) => self
+                .plan
+                .variables
+                .get(*name)
+                .map(|v| substitute(&v.to_string(), |_| Some("placeholder".to_owned()))),
             _ => Some("placeholder".to_owned()),
         });
         if url.starts_with("${") && !resolved.contains("://") {
@@ -642,9 +748,10 @@ impl Validator<'_> {
         }
         let problem = match url::Url::parse(&resolved) {
             Err(e) => Some(format!("`{url}` is not a valid URL: {e}")),
-            Ok(u) if !matches!(u.scheme(), "http" | "https") => {
-                Some(format!("`{url}` uses `{}`; PTS sends HTTP and HTTPS", u.scheme()))
-            }
+            Ok(u) if !matches!(u.scheme(), "http" | "https") => Some(format!(
+                "`{url}` uses `{}`; PTS sends HTTP and HTTPS",
+                u.scheme()
+            )),
             Ok(u) if u.host_str().is_none_or(str::is_empty) => Some(format!("`{url}` has no host")),
             Ok(_) => None,
         };
@@ -658,10 +765,16 @@ impl Validator<'_> {
     }
 
     fn timeout(&mut self, path: &Path, timeout: Duration) {
-        if !(Duration::from_secs(1)..=Duration::from_secs(60)).contains(&timeout) || !timeout.is_multiple_of(Duration::from_secs(1)) {
+        if !(Duration::from_secs(1)..=Duration::from_secs(60)).contains(&timeout)
+            || !timeout.is_multiple_of(Duration::from_secs(1))
+        {
             self.diags.push(
-                self.err("plan::out-of-range", path, format!("timeout {timeout}; PTS accepts whole seconds from 1s to 60s"))
-                    .with_label("out of range"),
+                self.err(
+                    "plan::out-of-range",
+                    path,
+                    format!("timeout {timeout}; PTS accepts whole seconds from 1s to 60s"),
+                )
+                .with_label("out of range"),
             );
         }
     }
@@ -672,12 +785,20 @@ impl Validator<'_> {
         match kinds.iter().filter(|k| **k).count() {
             1 => {}
             0 => self.diags.push(
-                self.err("plan::invalid-body", path, "a body needs one of `json`, `form` or `raw`")
-                    .with_help("e.g. `body: { json: { sku: A1 } }`"),
+                self.err(
+                    "plan::invalid-body",
+                    path,
+                    "a body needs one of `json`, `form` or `raw`",
+                )
+                .with_help("e.g. `body: { json: { sku: A1 } }`"),
             ),
             _ => self.diags.push(
-                self.err("plan::invalid-body", path, "a body has exactly one of `json`, `form` or `raw`")
-                    .with_help("keep one; the content type follows from it"),
+                self.err(
+                    "plan::invalid-body",
+                    path,
+                    "a body has exactly one of `json`, `form` or `raw`",
+                )
+                .with_help("keep one; the content type follows from it"),
             ),
         }
     }
@@ -698,26 +819,52 @@ impl Validator<'_> {
                     _ => "name: X-Request-Id",
                 };
                 self.diags.push(
-                    self.err("plan::missing-key", path, format!("extracting from `{}` needs `{needed}`", word(&extract.from)))
-                        .with_help(format!("add `{example}`")),
+                    self.err(
+                        "plan::missing-key",
+                        path,
+                        format!("extracting from `{}` needs `{needed}`", word(&extract.from)),
+                    )
+                    .with_help(format!("add `{example}`")),
                 );
             }
         }
-        for (key, present) in [("path", extract.path.is_some()), ("regex", extract.regex.is_some()), ("name", extract.name.is_some())] {
+        for (key, present) in [
+            ("path", extract.path.is_some()),
+            ("regex", extract.regex.is_some()),
+            ("name", extract.name.is_some()),
+        ] {
             if present && needs != Some(key) {
                 self.diags.push(
-                    self.key_err("plan::inconsistent", &path.key(key), format!("`{key}` is not used when extracting from `{}`", word(&extract.from)))
-                        .with_help("remove it"),
+                    self.key_err(
+                        "plan::inconsistent",
+                        &path.key(key),
+                        format!(
+                            "`{key}` is not used when extracting from `{}`",
+                            word(&extract.from)
+                        ),
+                    )
+                    .with_help("remove it"),
                 );
             }
         }
         if let Some(re) = &extract.regex {
             if let Err(e) = regex::Regex::new(re) {
-                self.diags.push(self.err("plan::invalid-regex", &path.key("regex"), format!("invalid regular expression: {}", first_line(&e.to_string()))));
+                self.diags.push(self.err(
+                    "plan::invalid-regex",
+                    &path.key("regex"),
+                    format!("invalid regular expression: {}", first_line(&e.to_string())),
+                ));
             }
         }
-        if extract.index.is_some() && extract.from != ExtractFrom::BodyText && extract.from != ExtractFrom::BodyJson {
-            self.diags.push(self.key_err("plan::inconsistent", &path.key("index"), "`index` picks among several matches of `body_text` or `body_json`"));
+        if extract.index.is_some()
+            && extract.from != ExtractFrom::BodyText
+            && extract.from != ExtractFrom::BodyJson
+        {
+            self.diags.push(self.key_err(
+                "plan::inconsistent",
+                &path.key("index"),
+                "`index` picks among several matches of `body_text` or `body_json`",
+            ));
         }
     }
 
@@ -728,17 +875,32 @@ impl Validator<'_> {
             CheckOn::StatusCode | CheckOn::BodyText => None,
         };
         if let Some((field, false)) = needs {
-            self.diags.push(self.err("plan::missing-key", path, format!("a `{}` check needs `{field}`", word(&check.on))));
+            self.diags.push(self.err(
+                "plan::missing-key",
+                path,
+                format!("a `{}` check needs `{field}`", word(&check.on)),
+            ));
         }
-        for (key, present) in [("name", check.name.is_some()), ("path", check.path.is_some())] {
+        for (key, present) in [
+            ("name", check.name.is_some()),
+            ("path", check.path.is_some()),
+        ] {
             if present && needs.map(|n| n.0) != Some(key) {
-                self.diags.push(self.key_err("plan::inconsistent", &path.key(key), format!("`{key}` is not used by a `{}` check", word(&check.on))));
+                self.diags.push(self.key_err(
+                    "plan::inconsistent",
+                    &path.key(key),
+                    format!("`{key}` is not used by a `{}` check", word(&check.on)),
+                ));
             }
         }
         if check.on == CheckOn::Extracted {
             if let Some(name) = &check.name {
                 if !scope.contains_key(name) {
-                    let mut d = self.err("plan::undefined-parameter", &path.key("name"), format!("`{name}` is not extracted by this step or before it"));
+                    let mut d = self.err(
+                        "plan::undefined-parameter",
+                        &path.key("name"),
+                        format!("`{name}` is not extracted by this step or before it"),
+                    );
                     if let Some(guess) = did_you_mean(name, scope.keys().map(String::as_str)) {
                         d = d.with_help(format!("did you mean `{guess}`?"));
                     }
@@ -748,8 +910,12 @@ impl Validator<'_> {
         }
         match (&check.value, check.op.needs_value()) {
             (None, true) => self.diags.push(
-                self.err("plan::missing-key", path, format!("operator `{}` compares with a `value`", word(&check.op)))
-                    .with_help("add `value: …`, or use `op: exists`"),
+                self.err(
+                    "plan::missing-key",
+                    path,
+                    format!("operator `{}` compares with a `value`", word(&check.op)),
+                )
+                .with_help("add `value: …`, or use `op: exists`"),
             ),
             (Some(_), false) => self.diags.push(self.key_err(
                 "plan::inconsistent",
@@ -761,53 +927,120 @@ impl Validator<'_> {
         let Some(value) = &check.value else { return };
         match check.op {
             CheckOp::Gt | CheckOp::Gte | CheckOp::Lt | CheckOp::Lte
-                if !matches!(value, Scalar::Integer(_) | Scalar::Number(_)) && value.to_string().parse::<f64>().is_err() =>
+                if !matches!(value, Scalar::Integer(_) | Scalar::Number(_))
+                    && value.to_string().parse::<f64>().is_err() =>
             {
-                self.diags.push(self.err("plan::invalid-value", &path.key("value"), format!("`{}` compares numbers; `{value}` is not one", word(&check.op))));
+                self.diags.push(self.err(
+                    "plan::invalid-value",
+                    &path.key("value"),
+                    format!(
+                        "`{}` compares numbers; `{value}` is not one",
+                        word(&check.op)
+                    ),
+                ));
             }
             CheckOp::Regex => {
                 if let Err(e) = regex::Regex::new(&value.to_string()) {
-                    self.diags.push(self.err("plan::invalid-regex", &path.key("value"), format!("invalid regular expression: {}", first_line(&e.to_string()))));
+                    self.diags.push(self.err(
+                        "plan::invalid-regex",
+                        &path.key("value"),
+                        format!("invalid regular expression: {}", first_line(&e.to_string())),
+                    ));
                 }
             }
             _ => {}
         }
         if check.on == CheckOn::StatusCode && matches!(check.op, CheckOp::Eq | CheckOp::Ne) {
-            let ok = value.to_string().parse::<u16>().is_ok_and(|c| (100..=599).contains(&c));
+            let ok = value
+                .to_string()
+                .parse::<u16>()
+                .is_ok_and(|c| (100..=599).contains(&c));
             if !ok {
-                self.diags.push(self.err("plan::invalid-value", &path.key("value"), format!("`{value}` is not an HTTP status code (100-599)")));
+                self.diags.push(self.err(
+                    "plan::invalid-value",
+                    &path.key("value"),
+                    format!("`{value}` is not an HTTP status code (100-599)"),
+                ));
             }
         }
     }
 
     fn param_name(&mut self, path: &Path, name: &str, on_key: bool) {
         let valid = !name.is_empty()
-            && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
             && !name.starts_with(|c: char| c.is_ascii_digit());
         if !valid {
-            let d = if on_key { self.key_err("plan::invalid-name", path, format!("`{name}` is not a valid parameter name")) } else { self.err("plan::invalid-name", path, format!("`{name}` is not a valid parameter name")) };
-            self.diags.push(d.with_help("parameter names start with a letter or `_` and hold letters, digits, `_` and `-`"));
+            let d = if on_key {
+                self.key_err(
+                    "plan::invalid-name",
+                    path,
+                    format!("`{name}` is not a valid parameter name"),
+                )
+            } else {
+                self.err(
+                    "plan::invalid-name",
+                    path,
+                    format!("`{name}` is not a valid parameter name"),
+                )
+            };
+            self.diags.push(d.with_help(
+                "parameter names start with a letter or `_` and hold letters, digits, `_` and `-`",
+            ));
         } else if name.starts_with(RESERVED_PREFIX) {
-            let d = if on_key { self.key_err("plan::reserved-name", path, format!("`{name}`: names starting with `{RESERVED_PREFIX}` are reserved")) } else { self.err("plan::reserved-name", path, format!("`{name}`: names starting with `{RESERVED_PREFIX}` are reserved")) };
-            self.diags.push(d.with_help("ptsplan marks the scenes it owns with such parameters; choose another name"));
+            let d = if on_key {
+                self.key_err(
+                    "plan::reserved-name",
+                    path,
+                    format!("`{name}`: names starting with `{RESERVED_PREFIX}` are reserved"),
+                )
+            } else {
+                self.err(
+                    "plan::reserved-name",
+                    path,
+                    format!("`{name}`: names starting with `{RESERVED_PREFIX}` are reserved"),
+                )
+            };
+            self.diags.push(d.with_help(
+                "ptsplan marks the scenes it owns with such parameters; choose another name",
+            ));
         }
     }
 
     fn unique_names(&mut self, path: &Path, names: &[&str], what: &str) {
         for (i, name) in names.iter().enumerate() {
             let item = path.index(i);
-            let name_path = if what == "column" { item.clone() } else { item.key("name") };
+            let name_path = if what == "column" {
+                item.clone()
+            } else {
+                item.key("name")
+            };
             if name.trim().is_empty() {
-                self.diags.push(self.err("plan::invalid-name", &name_path, format!("a {what} needs a name")));
+                self.diags.push(self.err(
+                    "plan::invalid-name",
+                    &name_path,
+                    format!("a {what} needs a name"),
+                ));
                 continue;
             }
             if let Some(first) = names[..i].iter().position(|n| n == name) {
-                let first_path = if what == "column" { path.index(first) } else { path.index(first).key("name") };
+                let first_path = if what == "column" {
+                    path.index(first)
+                } else {
+                    path.index(first).key("name")
+                };
                 let first_span = self.tree.span_of(&first_path);
                 self.diags.push(
-                    self.err("plan::duplicate-name", &name_path, format!("{what} name `{name}` is used twice"))
-                        .with_related(first_span, "first used here")
-                        .with_help(format!("{what} names identify {what}s in plans and reports; make them unique")),
+                    self.err(
+                        "plan::duplicate-name",
+                        &name_path,
+                        format!("{what} name `{name}` is used twice"),
+                    )
+                    .with_related(first_span, "first used here")
+                    .with_help(format!(
+                        "{what} names identify {what}s in plans and reports; make them unique"
+                    )),
                 );
             }
         }
@@ -817,8 +1050,12 @@ impl Validator<'_> {
         if let Some(rate) = advanced.log_sample_rate {
             if !LOG_RATES.contains(&rate) {
                 self.diags.push(
-                    self.err("plan::invalid-value", &path.key("log_sample_rate"), format!("{rate} is not a PTS sampling rate"))
-                        .with_label("expected 1, 10, 20, 30, 40 or 50"),
+                    self.err(
+                        "plan::invalid-value",
+                        &path.key("log_sample_rate"),
+                        format!("{rate} is not a PTS sampling rate"),
+                    )
+                    .with_label("expected 1, 10, 20, 30, 40 or 50"),
                 );
             }
         }
@@ -827,17 +1064,29 @@ impl Validator<'_> {
         }
         for (i, code) in advanced.success_codes.iter().flatten().enumerate() {
             if !(100..=599).contains(code) {
-                self.diags.push(self.err("plan::invalid-value", &path.key("success_codes").index(i), format!("{code} is not an HTTP status code")));
+                self.diags.push(self.err(
+                    "plan::invalid-value",
+                    &path.key("success_codes").index(i),
+                    format!("{code} is not an HTTP status code"),
+                ));
             }
         }
         for (domain, ips) in advanced.domain_bindings.iter().flatten() {
             let p = path.key("domain_bindings").key(domain);
             if ips.is_empty() {
-                self.diags.push(self.err("plan::invalid-value", &p, format!("`{domain}` is bound to no address")));
+                self.diags.push(self.err(
+                    "plan::invalid-value",
+                    &p,
+                    format!("`{domain}` is bound to no address"),
+                ));
             }
             for (i, ip) in ips.iter().enumerate() {
                 if ip.parse::<IpAddr>().is_err() {
-                    self.diags.push(self.err("plan::invalid-value", &p.index(i), format!("`{ip}` is not an IP address")));
+                    self.diags.push(self.err(
+                        "plan::invalid-value",
+                        &p.index(i),
+                        format!("`{ip}` is not an IP address"),
+                    ));
                 }
             }
         }
@@ -864,8 +1113,14 @@ impl Validator<'_> {
 
     fn threshold_scope(&mut self, path: &Path, scene: &Scene, scoped: &ScopedThreshold) {
         let Some(chain) = scene.chains.iter().find(|c| c.name == scoped.chain) else {
-            let mut d = self.err("plan::undefined-chain", &path.key("chain"), format!("no chain `{}` in this scene", scoped.chain));
-            if let Some(guess) = did_you_mean(&scoped.chain, scene.chains.iter().map(|c| c.name.as_str())) {
+            let mut d = self.err(
+                "plan::undefined-chain",
+                &path.key("chain"),
+                format!("no chain `{}` in this scene", scoped.chain),
+            );
+            if let Some(guess) =
+                did_you_mean(&scoped.chain, scene.chains.iter().map(|c| c.name.as_str()))
+            {
                 d = d.with_help(format!("did you mean `{guess}`?"));
             }
             self.diags.push(d);
@@ -873,8 +1128,13 @@ impl Validator<'_> {
         };
         if let Some(step) = &scoped.step {
             if !chain.steps.iter().any(|s| &s.name == step) {
-                let mut d = self.err("plan::undefined-step", &path.key("step"), format!("chain `{}` has no step `{step}`", chain.name));
-                if let Some(guess) = did_you_mean(step, chain.steps.iter().map(|s| s.name.as_str())) {
+                let mut d = self.err(
+                    "plan::undefined-step",
+                    &path.key("step"),
+                    format!("chain `{}` has no step `{step}`", chain.name),
+                );
+                if let Some(guess) = did_you_mean(step, chain.steps.iter().map(|s| s.name.as_str()))
+                {
                     d = d.with_help(format!("did you mean `{guess}`?"));
                 }
                 self.diags.push(d);
@@ -904,23 +1164,39 @@ impl Validator<'_> {
                 );
             }
             SceneType::Mixed if steps.len() == 1 => self.diags.push(
-                self.warning("plan::scene-type", &path.key("type"), "a mixed scene with one step is a single-api test")
-                    .with_help("use `type: single-api`"),
+                self.warning(
+                    "plan::scene-type",
+                    &path.key("type"),
+                    "a mixed scene with one step is a single-api test",
+                )
+                .with_help("use `type: single-api`"),
             ),
             SceneType::Tuning if scene.sweep.is_none() => self.diags.push(
-                self.err("plan::scene-type", &path.key("type"), "a tuning scene needs a `sweep`")
-                    .with_help("e.g. `sweep: { over: load.max, values: [50, 100, 200] }`"),
+                self.err(
+                    "plan::scene-type",
+                    &path.key("type"),
+                    "a tuning scene needs a `sweep`",
+                )
+                .with_help("e.g. `sweep: { over: load.max, values: [50, 100, 200] }`"),
             ),
             _ => {}
         }
         if scene.sweep.is_some() && scene.kind != SceneType::Tuning {
             self.diags.push(
-                self.key_err("plan::scene-type", &path.key("sweep"), "`sweep` belongs to `type: tuning` scenes")
-                    .with_help("set `type: tuning` or remove the sweep"),
+                self.key_err(
+                    "plan::scene-type",
+                    &path.key("sweep"),
+                    "`sweep` belongs to `type: tuning` scenes",
+                )
+                .with_help("set `type: tuning` or remove the sweep"),
             );
         }
         if scene.soak.is_some() && scene.kind != SceneType::Soak {
-            self.diags.push(self.key_err("plan::scene-type", &path.key("soak"), "`soak` belongs to `type: soak` scenes"));
+            self.diags.push(self.key_err(
+                "plan::scene-type",
+                &path.key("soak"),
+                "`soak` belongs to `type: soak` scenes",
+            ));
         }
         if let Some(sweep) = &scene.sweep {
             self.sweep(&path.key("sweep"), sweep);
@@ -929,7 +1205,11 @@ impl Validator<'_> {
             let p = path.key("soak");
             if let Some(segment) = soak.segment {
                 if segment > MAX_RUN || segment < Duration::from_mins(1) {
-                    self.diags.push(self.err("plan::out-of-range", &p.key("segment"), format!("segment {segment}; a PTS run lasts 1m to 24h")));
+                    self.diags.push(self.err(
+                        "plan::out-of-range",
+                        &p.key("segment"),
+                        format!("segment {segment}; a PTS run lasts 1m to 24h"),
+                    ));
                 }
             }
         }
@@ -940,7 +1220,11 @@ impl Validator<'_> {
             Some(name) => {
                 self.used_vars.insert(name.to_owned());
                 if !self.plan.variables.contains_key(name) {
-                    self.diags.push(self.err("plan::undefined-variable", &path.key("over"), format!("variable `{name}` is not defined")));
+                    self.diags.push(self.err(
+                        "plan::undefined-variable",
+                        &path.key("over"),
+                        format!("variable `{name}` is not defined"),
+                    ));
                 }
                 true
             }
@@ -948,28 +1232,50 @@ impl Validator<'_> {
         };
         if !valid_over {
             self.diags.push(
-                self.err("plan::invalid-value", &path.key("over"), format!("cannot sweep over `{}`", sweep.over))
-                    .with_help("sweep over `load.max`, `load.start` or a variable `var.NAME`"),
+                self.err(
+                    "plan::invalid-value",
+                    &path.key("over"),
+                    format!("cannot sweep over `{}`", sweep.over),
+                )
+                .with_help("sweep over `load.max`, `load.start` or a variable `var.NAME`"),
             );
         }
         match (&sweep.values, &sweep.range) {
             (Some(_), Some(_)) | (None, None) => self.diags.push(
-                self.err("plan::invalid-sweep", path, "a sweep has exactly one of `values` or `range`")
-                    .with_help("e.g. `values: [50, 100, 200]` or `range: { from: 50, to: 400, step: 50 }`"),
+                self.err(
+                    "plan::invalid-sweep",
+                    path,
+                    "a sweep has exactly one of `values` or `range`",
+                )
+                .with_help(
+                    "e.g. `values: [50, 100, 200]` or `range: { from: 50, to: 400, step: 50 }`",
+                ),
             ),
             (Some(values), None) if values.is_empty() => {
-                self.diags.push(self.err("plan::invalid-sweep", &path.key("values"), "no values to sweep over"));
+                self.diags.push(self.err(
+                    "plan::invalid-sweep",
+                    &path.key("values"),
+                    "no values to sweep over",
+                ));
             }
             (Some(values), None) if sweep.over.starts_with("load.") => {
                 for (i, v) in values.iter().enumerate() {
                     if !matches!(v, Scalar::Integer(n) if *n >= 1) {
-                        self.diags.push(self.err("plan::invalid-sweep", &path.key("values").index(i), format!("`{v}` is not a load level (a whole number from 1)")));
+                        self.diags.push(self.err(
+                            "plan::invalid-sweep",
+                            &path.key("values").index(i),
+                            format!("`{v}` is not a load level (a whole number from 1)"),
+                        ));
                     }
                 }
             }
-            (None, Some(range)) if range.from > range.to || range.from == 0 => self.diags.push(
-                self.err("plan::invalid-sweep", &path.key("range"), format!("range {}..{} is empty or starts at 0", range.from, range.to)),
-            ),
+            (None, Some(range)) if range.from > range.to || range.from == 0 => {
+                self.diags.push(self.err(
+                    "plan::invalid-sweep",
+                    &path.key("range"),
+                    format!("range {}..{} is empty or starts at 0", range.from, range.to),
+                ))
+            }
             _ => {}
         }
     }
@@ -987,11 +1293,17 @@ impl Validator<'_> {
         };
         let lp = path.key("load");
         let Some(mode) = load.mode else {
-            self.diags.push(self.err("plan::missing-key", &lp, "missing `mode`").with_help("`mode: concurrency` (virtual users) or `mode: rps`"));
+            self.diags.push(
+                self.err("plan::missing-key", &lp, "missing `mode`")
+                    .with_help("`mode: concurrency` (virtual users) or `mode: rps`"),
+            );
             return None;
         };
         let Some(duration) = load.duration else {
-            self.diags.push(self.err("plan::missing-key", &lp, "missing `duration`").with_help("e.g. `duration: 10m` (ramp included)"));
+            self.diags.push(
+                self.err("plan::missing-key", &lp, "missing `duration`")
+                    .with_help("e.g. `duration: 10m` (ramp included)"),
+            );
             return None;
         };
         self.duration(&lp.key("duration"), scene, duration);
@@ -1002,15 +1314,23 @@ impl Validator<'_> {
         if let Some(ramp) = &load.ramp {
             if mode == LoadMode::Rps {
                 self.diags.push(
-                    self.key_err("plan::inconsistent", &lp.key("ramp"), "PTS ramps in steps only in concurrency mode")
-                        .with_help("remove `ramp`, or adjust RPS during the run with `ptsplan`"),
+                    self.key_err(
+                        "plan::inconsistent",
+                        &lp.key("ramp"),
+                        "PTS ramps in steps only in concurrency mode",
+                    )
+                    .with_help("remove `ramp`, or adjust RPS during the run with `ptsplan`"),
                 );
             } else if let Some(totals) = &totals {
                 self.ramp(&lp.key("ramp"), ramp, totals, duration);
             }
         }
         if let (Some(agents), Some(totals)) = (load.agents, &totals) {
-            let per_agent = if mode == LoadMode::Concurrency { VU_PER_AGENT } else { RPS_PER_AGENT };
+            let per_agent = if mode == LoadMode::Concurrency {
+                VU_PER_AGENT
+            } else {
+                RPS_PER_AGENT
+            };
             let cap = totals.max.div_ceil(u64::from(per_agent)).max(1);
             if agents == 0 || u64::from(agents) > cap {
                 self.diags.push(
@@ -1026,40 +1346,71 @@ impl Validator<'_> {
         let soak = scene.kind == SceneType::Soak;
         if soak && duration < MIN_SOAK {
             self.diags.push(
-                self.err("plan::scene-type", path, format!("a soak test lasts at least {MIN_SOAK}; this one lasts {duration}"))
-                    .with_label("too short for a soak")
-                    .with_help("lengthen it, or use `type: single-api` / `mixed` for a short test"),
+                self.err(
+                    "plan::scene-type",
+                    path,
+                    format!("a soak test lasts at least {MIN_SOAK}; this one lasts {duration}"),
+                )
+                .with_label("too short for a soak")
+                .with_help("lengthen it, or use `type: single-api` / `mixed` for a short test"),
             );
         }
         if !soak && duration > MAX_RUN {
             self.diags.push(
-                self.err("plan::out-of-range", path, format!("{duration} is longer than one PTS run (at most {MAX_RUN})"))
-                    .with_help("use `type: soak`, which chains runs past the 24h maximum"),
+                self.err(
+                    "plan::out-of-range",
+                    path,
+                    format!("{duration} is longer than one PTS run (at most {MAX_RUN})"),
+                )
+                .with_help("use `type: soak`, which chains runs past the 24h maximum"),
             );
         }
         if duration.as_millis() == 0 {
-            self.diags.push(self.err("plan::out-of-range", path, "a test of zero duration"));
+            self.diags
+                .push(self.err("plan::out-of-range", path, "a test of zero duration"));
         } else if duration < Duration::from_mins(1) {
             self.diags.push(
                 self.warning("plan::local-only", path, format!("{duration} is shorter than PTS's 1-minute minimum; only the local backend runs it as written")),
             );
         } else if !duration.is_multiple_of(Duration::from_mins(1)) {
-            self.diags.push(self.warning("plan::rounded", path, format!("PTS counts whole minutes: {duration} runs as {}m", duration.as_millis().div_ceil(60_000))));
+            self.diags.push(self.warning(
+                "plan::rounded",
+                path,
+                format!(
+                    "PTS counts whole minutes: {duration} runs as {}m",
+                    duration.as_millis().div_ceil(60_000)
+                ),
+            ));
         }
     }
 
     fn level(&mut self, path: &Path, level: Level, ceiling: u32, unit: &str) {
         if level.start == 0 {
-            self.diags.push(self.err("plan::out-of-range", &path.key("start"), format!("start at 0 {unit}; PTS starts at 1 or more")));
+            self.diags.push(self.err(
+                "plan::out-of-range",
+                &path.key("start"),
+                format!("start at 0 {unit}; PTS starts at 1 or more"),
+            ));
         }
         if level.max < level.start {
             self.diags.push(
-                self.err("plan::out-of-range", &path.key("max"), format!("max {} is below start {}", level.max, level.start))
-                    .with_related(self.tree.span_of(&path.key("start")), "start"),
+                self.err(
+                    "plan::out-of-range",
+                    &path.key("max"),
+                    format!("max {} is below start {}", level.max, level.start),
+                )
+                .with_related(self.tree.span_of(&path.key("start")), "start"),
             );
         }
         if level.max > ceiling {
-            self.diags.push(self.err("plan::out-of-range", &path.key("max"), format!("{} {unit} is above PTS's per-scene maximum of {ceiling}", level.max)));
+            self.diags.push(self.err(
+                "plan::out-of-range",
+                &path.key("max"),
+                format!(
+                    "{} {unit} is above PTS's per-scene maximum of {ceiling}",
+                    level.max
+                ),
+            ));
         }
     }
 
@@ -1069,7 +1420,10 @@ impl Validator<'_> {
             (None, None) => None,
             (start, max) => {
                 let max = max.or(start).unwrap_or(0);
-                Some(Level { start: start.unwrap_or(max), max })
+                Some(Level {
+                    start: start.unwrap_or(max),
+                    max,
+                })
             }
         }
     }
@@ -1077,27 +1431,51 @@ impl Validator<'_> {
     fn concurrency_levels(&mut self, lp: &Path, scene: &Scene, load: &Load) -> Option<Totals> {
         if load.steps.is_some() {
             self.diags.push(
-                self.key_err("plan::inconsistent", &lp.key("steps"), "per-step levels are RPS; this load is in concurrency mode")
-                    .with_help("use `chains:` for virtual users per chain, or `mode: rps`"),
+                self.key_err(
+                    "plan::inconsistent",
+                    &lp.key("steps"),
+                    "per-step levels are RPS; this load is in concurrency mode",
+                )
+                .with_help("use `chains:` for virtual users per chain, or `mode: rps`"),
             );
         }
         let Some(per_chain) = &load.chains else {
             let Some(level) = self.scene_level(load) else {
-                self.diags.push(self.err("plan::missing-key", lp, "no load level: set `max` (and `start`), or `chains:` per chain").with_help("e.g. `start: 10, max: 100`"));
+                self.diags.push(
+                    self.err(
+                        "plan::missing-key",
+                        lp,
+                        "no load level: set `max` (and `start`), or `chains:` per chain",
+                    )
+                    .with_help("e.g. `start: 10, max: 100`"),
+                );
                 return None;
             };
             self.level(lp, level, MAX_CONCURRENCY, "virtual users");
-            return Some(Totals { start: level.start.into(), max: level.max.into() });
+            return Some(Totals {
+                start: level.start.into(),
+                max: level.max.into(),
+            });
         };
         if load.start.is_some() || load.max.is_some() {
-            self.diags.push(self.warning("plan::ignored", lp, "scene-wide `start`/`max` are ignored when `chains:` sets levels per chain"));
+            self.diags.push(self.warning(
+                "plan::ignored",
+                lp,
+                "scene-wide `start`/`max` are ignored when `chains:` sets levels per chain",
+            ));
         }
         let mut totals = Totals { start: 0, max: 0 };
         for (name, level) in per_chain {
             let p = lp.key("chains").key(name);
             if !scene.chains.iter().any(|c| &c.name == name) {
-                let mut d = self.key_err("plan::undefined-chain", &p, format!("no chain `{name}` in this scene"));
-                if let Some(guess) = did_you_mean(name, scene.chains.iter().map(|c| c.name.as_str())) {
+                let mut d = self.key_err(
+                    "plan::undefined-chain",
+                    &p,
+                    format!("no chain `{name}` in this scene"),
+                );
+                if let Some(guess) =
+                    did_you_mean(name, scene.chains.iter().map(|c| c.name.as_str()))
+                {
                     d = d.with_help(format!("did you mean `{guess}`?"));
                 }
                 self.diags.push(d);
@@ -1109,13 +1487,24 @@ impl Validator<'_> {
         for chain in &scene.chains {
             if !per_chain.contains_key(&chain.name) {
                 self.diags.push(
-                    self.err("plan::missing-key", &lp.key("chains"), format!("chain `{}` has no level", chain.name))
-                        .with_help("with per-chain levels, every chain needs one"),
+                    self.err(
+                        "plan::missing-key",
+                        &lp.key("chains"),
+                        format!("chain `{}` has no level", chain.name),
+                    )
+                    .with_help("with per-chain levels, every chain needs one"),
                 );
             }
         }
         if totals.max > u64::from(MAX_CONCURRENCY) {
-            self.diags.push(self.err("plan::out-of-range", &lp.key("chains"), format!("{} virtual users in total, above PTS's per-scene maximum of {MAX_CONCURRENCY}", totals.max)));
+            self.diags.push(self.err(
+                "plan::out-of-range",
+                &lp.key("chains"),
+                format!(
+                    "{} virtual users in total, above PTS's per-scene maximum of {MAX_CONCURRENCY}",
+                    totals.max
+                ),
+            ));
         }
         Some(totals)
     }
@@ -1123,27 +1512,51 @@ impl Validator<'_> {
     fn rps_levels(&mut self, lp: &Path, scene: &Scene, load: &Load) -> Option<Totals> {
         if load.chains.is_some() {
             self.diags.push(
-                self.key_err("plan::inconsistent", &lp.key("chains"), "per-chain levels are virtual users; this load is in rps mode")
-                    .with_help("use `steps:` for RPS per step, or `mode: concurrency`"),
+                self.key_err(
+                    "plan::inconsistent",
+                    &lp.key("chains"),
+                    "per-chain levels are virtual users; this load is in rps mode",
+                )
+                .with_help("use `steps:` for RPS per step, or `mode: concurrency`"),
             );
         }
         let Some(per_step) = &load.steps else {
             let Some(level) = self.scene_level(load) else {
-                self.diags.push(self.err("plan::missing-key", lp, "no load level: set `max` (and `start`), or `steps:` per step").with_help("e.g. `start: 100, max: 500`"));
+                self.diags.push(
+                    self.err(
+                        "plan::missing-key",
+                        lp,
+                        "no load level: set `max` (and `start`), or `steps:` per step",
+                    )
+                    .with_help("e.g. `start: 100, max: 500`"),
+                );
                 return None;
             };
             self.level(lp, level, MAX_RPS, "requests per second");
-            return Some(Totals { start: level.start.into(), max: level.max.into() });
+            return Some(Totals {
+                start: level.start.into(),
+                max: level.max.into(),
+            });
         };
         if load.start.is_some() || load.max.is_some() {
-            self.diags.push(self.warning("plan::ignored", lp, "scene-wide `start`/`max` are ignored when `steps:` sets levels per step"));
+            self.diags.push(self.warning(
+                "plan::ignored",
+                lp,
+                "scene-wide `start`/`max` are ignored when `steps:` sets levels per step",
+            ));
         }
         let mut totals = Totals { start: 0, max: 0 };
         for (chain_name, steps) in per_step {
             let cp = lp.key("steps").key(chain_name);
             let Some(chain) = scene.chains.iter().find(|c| &c.name == chain_name) else {
-                let mut d = self.key_err("plan::undefined-chain", &cp, format!("no chain `{chain_name}` in this scene"));
-                if let Some(guess) = did_you_mean(chain_name, scene.chains.iter().map(|c| c.name.as_str())) {
+                let mut d = self.key_err(
+                    "plan::undefined-chain",
+                    &cp,
+                    format!("no chain `{chain_name}` in this scene"),
+                );
+                if let Some(guess) =
+                    did_you_mean(chain_name, scene.chains.iter().map(|c| c.name.as_str()))
+                {
                     d = d.with_help(format!("did you mean `{guess}`?"));
                 }
                 self.diags.push(d);
@@ -1152,8 +1565,14 @@ impl Validator<'_> {
             for (step_name, level) in steps {
                 let sp = cp.key(step_name);
                 if !chain.steps.iter().any(|s| &s.name == step_name) {
-                    let mut d = self.key_err("plan::undefined-step", &sp, format!("chain `{chain_name}` has no step `{step_name}`"));
-                    if let Some(guess) = did_you_mean(step_name, chain.steps.iter().map(|s| s.name.as_str())) {
+                    let mut d = self.key_err(
+                        "plan::undefined-step",
+                        &sp,
+                        format!("chain `{chain_name}` has no step `{step_name}`"),
+                    );
+                    if let Some(guess) =
+                        did_you_mean(step_name, chain.steps.iter().map(|s| s.name.as_str()))
+                    {
                         d = d.with_help(format!("did you mean `{guess}`?"));
                     }
                     self.diags.push(d);
@@ -1167,14 +1586,22 @@ impl Validator<'_> {
             for step in &chain.steps {
                 let Some(level) = steps.get(&step.name) else {
                     self.diags.push(
-                        self.err("plan::missing-key", &cp, format!("step `{}` has no RPS level", step.name))
-                            .with_help("with per-step levels, every step of the chain needs one"),
+                        self.err(
+                            "plan::missing-key",
+                            &cp,
+                            format!("step `{}` has no RPS level", step.name),
+                        )
+                        .with_help("with per-step levels, every step of the chain needs one"),
                     );
                     continue;
                 };
                 if let Some((before, prev)) = previous {
                     if level.max > prev.max || level.start > prev.start {
-                        let (field, asked, allowed) = if level.max > prev.max { ("max", level.max, prev.max) } else { ("start", level.start, prev.start) };
+                        let (field, asked, allowed) = if level.max > prev.max {
+                            ("max", level.max, prev.max)
+                        } else {
+                            ("start", level.start, prev.start)
+                        };
                         self.diags.push(
                             self.err(
                                 "plan::rps-increases",
@@ -1192,7 +1619,11 @@ impl Validator<'_> {
         }
         for chain in &scene.chains {
             if !per_step.contains_key(&chain.name) {
-                self.diags.push(self.err("plan::missing-key", &lp.key("steps"), format!("chain `{}` has no RPS levels", chain.name)));
+                self.diags.push(self.err(
+                    "plan::missing-key",
+                    &lp.key("steps"),
+                    format!("chain `{}` has no RPS levels", chain.name),
+                ));
             }
         }
         Some(totals)
@@ -1202,21 +1633,40 @@ impl Validator<'_> {
         let pct = ramp.step_percent;
         if !(10..=100).contains(&pct) || pct % 10 != 0 {
             self.diags.push(
-                self.err("plan::out-of-range", &path.key("step_percent"), format!("{pct}%; PTS ramps in steps of 10% to 100% of max, in tens"))
-                    .with_label("expected 10, 20, … 100"),
+                self.err(
+                    "plan::out-of-range",
+                    &path.key("step_percent"),
+                    format!("{pct}%; PTS ramps in steps of 10% to 100% of max, in tens"),
+                )
+                .with_label("expected 10, 20, … 100"),
             );
             return;
         }
         if ramp.every.as_millis() == 0 {
-            self.diags.push(self.err("plan::out-of-range", &path.key("every"), "a ramp step of zero time"));
+            self.diags.push(self.err(
+                "plan::out-of-range",
+                &path.key("every"),
+                "a ramp step of zero time",
+            ));
             return;
         }
         if ramp.every >= duration {
-            self.diags.push(self.err("plan::out-of-range", &path.key("every"), format!("each level lasts {} but the whole test lasts {duration}", ramp.every)));
+            self.diags.push(self.err(
+                "plan::out-of-range",
+                &path.key("every"),
+                format!(
+                    "each level lasts {} but the whole test lasts {duration}",
+                    ramp.every
+                ),
+            ));
             return;
         }
         if totals.max <= totals.start {
-            self.diags.push(self.warning("plan::ignored", path, "start equals max: the ramp has nothing to do"));
+            self.diags.push(self.warning(
+                "plan::ignored",
+                path,
+                "start equals max: the ramp has nothing to do",
+            ));
             return;
         }
         let increment = (totals.max * u64::from(pct)).div_ceil(100).max(1);
@@ -1241,25 +1691,44 @@ impl Validator<'_> {
     // ---- tokens over the whole test ----------------------------------------------------
 
     fn token_validity(&mut self, path: &Path, scene: &Scene, duration: Duration) {
-        let debug = if scene.debug_first.unwrap_or(true) { DEBUG_ALLOWANCE } else { Duration::from_millis(0) };
+        let debug = if scene.debug_first.unwrap_or(true) {
+            DEBUG_ALLOWANCE
+        } else {
+            Duration::from_millis(0)
+        };
         // One PTS run: a soak is split in segments, and tokens are fetched anew per run.
         let run = match &scene.soak {
-            Some(soak) if scene.kind == SceneType::Soak => soak.segment.unwrap_or(MAX_RUN).min(duration),
+            Some(soak) if scene.kind == SceneType::Soak => {
+                soak.segment.unwrap_or(MAX_RUN).min(duration)
+            }
             _ if scene.kind == SceneType::Soak => MAX_RUN.min(duration),
             _ => duration,
         };
         for (i, chain) in scene.chains.iter().enumerate() {
             let Some(name) = &chain.token else { continue };
-            let Some(source) = self.plan.token_sources.get(name) else { continue };
+            let Some(source) = self.plan.token_sources.get(name) else {
+                continue;
+            };
             let token_path = path.key("chains").index(i).key("token");
             match source {
-                TokenSource::Api(api) => self.api_token_lifetime(&token_path, name, api, chain, debug + run),
-                TokenSource::Csv(csv) => self.csv_token_expiry(&token_path, name, csv, debug, duration),
+                TokenSource::Api(api) => {
+                    self.api_token_lifetime(&token_path, name, api, chain, debug + run)
+                }
+                TokenSource::Csv(csv) => {
+                    self.csv_token_expiry(&token_path, name, csv, debug, duration)
+                }
             }
         }
     }
 
-    fn api_token_lifetime(&mut self, path: &Path, name: &str, api: &ApiTokenSource, chain: &Chain, run: Duration) {
+    fn api_token_lifetime(
+        &mut self,
+        path: &Path,
+        name: &str,
+        api: &ApiTokenSource,
+        chain: &Chain,
+        run: Duration,
+    ) {
         let source_path = Path::root().key("token_sources").key(name);
         let (interval, why) = match api.refresh.policy {
             RefreshPolicy::PerIteration => {
@@ -1268,9 +1737,20 @@ impl Validator<'_> {
                     .iter()
                     .map(|s| s.timeout.unwrap_or(DEFAULT_TIMEOUT))
                     .fold(api.request.timeout.unwrap_or(DEFAULT_TIMEOUT), |a, b| a + b);
-                (iteration, format!("one iteration of chain `{}` can take up to {iteration} (the sum of its timeouts)", chain.name))
+                (
+                    iteration,
+                    format!(
+                        "one iteration of chain `{}` can take up to {iteration} (the sum of its timeouts)",
+                        chain.name
+                    ),
+                )
             }
-            RefreshPolicy::Once => (run, format!("it is fetched once per virtual user and a run lasts {run} (debug run included)")),
+            RefreshPolicy::Once => (
+                run,
+                format!(
+                    "it is fetched once per virtual user and a run lasts {run} (debug run included)"
+                ),
+            ),
             // Checked on the token source itself.
             RefreshPolicy::Interval | RefreshPolicy::BeforeExpiry => return,
         };
@@ -1288,7 +1768,14 @@ impl Validator<'_> {
         }
     }
 
-    fn csv_token_expiry(&mut self, path: &Path, name: &str, csv: &CsvTokenSource, debug: Duration, duration: Duration) {
+    fn csv_token_expiry(
+        &mut self,
+        path: &Path,
+        name: &str,
+        csv: &CsvTokenSource,
+        debug: Duration,
+        duration: Duration,
+    ) {
         let span_ms = i64::try_from((debug + duration).as_millis()).unwrap_or(i64::MAX);
         let end = self
             .env
@@ -1320,16 +1807,27 @@ impl Validator<'_> {
         for name in self.plan.variables.keys() {
             if !self.used_vars.contains(name) {
                 let p = Path::root().key("variables").key(name);
-                self.diags.push(self.warning("plan::unused", &p, format!("variable `{name}` is never used")).at(self.tree.key_span_of(&p)));
+                self.diags.push(
+                    self.warning(
+                        "plan::unused",
+                        &p,
+                        format!("variable `{name}` is never used"),
+                    )
+                    .at(self.tree.key_span_of(&p)),
+                );
             }
         }
         for name in self.plan.token_sources.keys() {
             if !self.used_tokens.contains(name) {
                 let p = Path::root().key("token_sources").key(name);
                 self.diags.push(
-                    self.warning("plan::unused", &p, format!("token source `{name}` is not used by any chain"))
-                        .at(self.tree.key_span_of(&p))
-                        .with_help(format!("add `token: {name}` to the chains that need it")),
+                    self.warning(
+                        "plan::unused",
+                        &p,
+                        format!("token source `{name}` is not used by any chain"),
+                    )
+                    .at(self.tree.key_span_of(&p))
+                    .with_help(format!("add `token: {name}` to the chains that need it")),
                 );
             }
         }

@@ -146,11 +146,13 @@ impl Node {
 
     /// The node at `path`.
     pub fn at(&self, path: &Path) -> Option<&Node> {
-        path.0.iter().try_fold(self, |node, seg| match (seg, &node.value) {
-            (Seg::Key(k), Value::Map(_)) => node.get(k),
-            (Seg::Index(i), Value::Seq(items)) => items.get(*i),
-            _ => None,
-        })
+        path.0
+            .iter()
+            .try_fold(self, |node, seg| match (seg, &node.value) {
+                (Seg::Key(k), Value::Map(_)) => node.get(k),
+                (Seg::Index(i), Value::Seq(items)) => items.get(*i),
+                _ => None,
+            })
     }
 
     /// The best place to point at for `path`: the value if it exists, else the deepest
@@ -231,8 +233,7 @@ struct CharOffsets {
 
 impl CharOffsets {
     fn new(text: &str) -> Self {
-        let table = (!text.is_ascii())
-            .then(|| text.char_indices().map(|(i, _)| i).collect());
+        let table = (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());
         CharOffsets {
             table,
             len: text.len(),
@@ -303,7 +304,9 @@ impl Builder<'_> {
                                 "a plan file holds one YAML document, this is a second one",
                             )
                             .at(self.span(&span))
-                            .with_help("split the documents into separate files of the plan directory"),
+                            .with_help(
+                                "split the documents into separate files of the plan directory",
+                            ),
                         );
                         return root;
                     }
@@ -658,7 +661,11 @@ mod tests {
 
     #[test]
     fn paths_print_like_field_accessors() {
-        let p = Path::root().key("scenes").key("check out").key("chains").index(0);
+        let p = Path::root()
+            .key("scenes")
+            .key("check out")
+            .key("chains")
+            .index(0);
         assert_eq!(p.to_string(), "scenes[\"check out\"].chains[0]");
     }
 }
