@@ -543,12 +543,29 @@ pub struct Load {
     /// Load generators (PTS agents); by default PTS decides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agents: Option<u32>,
+    /// Send load from inside a VPC (PTS VPC load sources) instead of the Internet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<Vpc>,
     /// Concurrency mode: virtual users per chain, by chain name (overrides `start`/`max`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chains: Option<IndexMap<String, Level>>,
     /// RPS mode: requests per second per step, by chain name then step name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<IndexMap<String, IndexMap<String, Level>>>,
+}
+
+/// Where VPC load comes from (PTS `VpcLoadConfig`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    /// Region of the VPC, e.g. `cn-hangzhou`.
+    pub region: String,
+    /// VPC id (`vpc-…`).
+    pub vpc_id: String,
+    /// vSwitch id (`vsw-…`).
+    pub vswitch_id: String,
+    /// Security group id (`sg-…`).
+    pub security_group_id: String,
 }
 
 /// A start → max level of one chain or step.
