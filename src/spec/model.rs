@@ -21,6 +21,7 @@ use super::units::{Duration, Timestamp};
 #[schemars(title = "ptsplan plan file (format v1)")]
 pub struct Plan {
     /// Plan-file format version. Only `1` exists.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
     /// Owner of the scenes this plan manages. ptsplan only ever changes scenes marked with
     /// this workspace, so two teams can share one PTS account safely.
