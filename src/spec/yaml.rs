@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span as YamlSpan, StructureStyle};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceId, Span};
 
@@ -216,10 +216,12 @@ impl Node {
 pub fn parse(source: SourceId, text: &str, diags: &mut Diagnostics) -> Option<Node> {
     let mut builder = Builder {
         source,
+        text,
         offsets: CharOffsets::new(text),
         diags,
         anchors: HashMap::new(),
         budget: NODE_BUDGET,
+        open_flows: Vec::new(),
     };
     builder.document(Parser::new_from_str(text))
 }
@@ -250,10 +252,14 @@ impl CharOffsets {
 
 struct Builder<'d> {
     source: SourceId,
+    text: &'d str,
     offsets: CharOffsets,
     diags: &'d mut Diagnostics,
     anchors: HashMap<usize, Node>,
     budget: usize,
+    /// Where the flow collections (`[`, `{`) being read were opened, innermost last: a syntax
+    /// error after an unclosed one is best explained by pointing at the opener.
+    open_flows: Vec<Span>,
 }
 
 type Events<'i> = Parser<'i, serde_saphyr::granit_parser::StrInput<'i>>;
@@ -269,13 +275,51 @@ impl Builder<'_> {
 
     fn syntax_error(&mut self, err: &serde_saphyr::granit_parser::ScanError) {
         let at = self.offsets.byte(err.marker().index());
-        let message = err.info().to_string();
-        self.diags.push(
-            Diagnostic::error("yaml::syntax", format!("invalid YAML: {message}"))
-                .at(Span::new(self.source, at, at))
-                .with_label("here")
-                .with_help("check indentation and quoting around this place"),
-        );
+        let info = err.info();
+        // The scanner reports a tab where the token before it started; point at the tab.
+        if info.contains("tab") {
+            if let Some(tab) = indenting_tab(self.text, at) {
+                self.diags.push(
+                    Diagnostic::error("yaml::syntax", "invalid YAML: a tab indents this line")
+                        .at(Span::new(self.source, tab, tab + 1))
+                        .with_label("tab")
+                        .with_help("YAML indents with spaces only: replace the tab with spaces"),
+                );
+                return;
+            }
+        }
+        let help = if info.contains("block collection")
+            || info.contains("block mapping")
+            || info.contains("indentation")
+        {
+            "check the indentation of this line: the keys of one mapping start in the same column, and list items start with `- `"
+        } else {
+            "check indentation and quoting around this place"
+        };
+        let mut d = Diagnostic::error("yaml::syntax", format!("invalid YAML: {info}"))
+            .at(Span::new(self.source, at, at))
+            .with_label("here")
+            .with_help(help);
+        // An error on a later line than an unclosed `[` or `{` is most likely caused by it.
+        if let Some(open) = self.open_flows.last().copied() {
+            let later_line = self
+                .text
+                .get(open.start..at)
+                .is_some_and(|between| between.contains('\n'));
+            if later_line {
+                let bracket = self.text.get(open.start..open.start + 1).unwrap_or("[");
+                let close = if bracket == "{" { "}" } else { "]" };
+                d = d
+                    .with_related(
+                        open,
+                        format!("`{bracket}` opened here, still open at the error"),
+                    )
+                    .with_help(format!(
+                        "if this `{bracket}` should end on its own line, close it with `{close}`"
+                    ));
+            }
+        }
+        self.diags.push(d);
     }
 
     fn next<'i>(&mut self, events: &mut Events<'i>) -> Option<(Event<'i>, YamlSpan)> {
@@ -347,7 +391,8 @@ impl Builder<'_> {
                         anchor,
                     )
                 }
-                Event::SequenceStart(_, anchor, _) => {
+                Event::SequenceStart(style, anchor, _) => {
+                    self.open_flow(style, span_here);
                     let mut items = Vec::new();
                     let end = loop {
                         if let Some(end) = self.peek_end(events, true)? {
@@ -355,20 +400,25 @@ impl Builder<'_> {
                         }
                         items.push(self.node(events, depth + 1)?);
                     };
+                    self.close_flow(style);
+                    let last = items.last().map(|n| n.span.end);
                     (
                         Node {
                             value: Value::Seq(items),
-                            span: Span::new(self.source, span_here.start, end.end),
+                            span: collection_span(style, span_here, end, last),
                         },
                         anchor,
                     )
                 }
-                Event::MappingStart(_, anchor, _) => {
+                Event::MappingStart(style, anchor, _) => {
+                    self.open_flow(style, span_here);
                     let (entries, end) = self.mapping(events, depth)?;
+                    self.close_flow(style);
+                    let last = entries.last().map(|e| e.value.span.end);
                     (
                         Node {
                             value: Value::Map(entries),
-                            span: Span::new(self.source, span_here.start, end.end),
+                            span: collection_span(style, span_here, end, last),
                         },
                         anchor,
                     )
@@ -417,6 +467,18 @@ impl Builder<'_> {
                 self.anchors.insert(anchor, node.clone());
             }
             return Some(node);
+        }
+    }
+
+    fn open_flow(&mut self, style: StructureStyle, span: Span) {
+        if style == StructureStyle::Flow {
+            self.open_flows.push(span);
+        }
+    }
+
+    fn close_flow(&mut self, style: StructureStyle) {
+        if style == StructureStyle::Flow {
+            self.open_flows.pop();
         }
     }
 
@@ -532,6 +594,40 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// The span of a collection from its start event to its end: a flow collection ends after its
+/// closing bracket, a block collection at the end of its last item (its end event sits at the
+/// next token, which may be lines further down).
+fn collection_span(
+    style: StructureStyle,
+    start: Span,
+    end: Span,
+    last_item: Option<usize>,
+) -> Span {
+    let end = match (style, last_item) {
+        (StructureStyle::Block, Some(last)) => last,
+        (StructureStyle::Block, None) => start.end,
+        (StructureStyle::Flow, _) => end.end,
+    };
+    Span::new(start.source, start.start, end)
+}
+
+/// The first tab in the indentation of the line holding byte `from` or of the next one (the
+/// scanner reports the token before the tab).
+fn indenting_tab(text: &str, from: usize) -> Option<usize> {
+    let from = text
+        .get(..from)
+        .map_or(0, |before| before.rfind('\n').map_or(0, |i| i + 1));
+    let mut line_start = from;
+    for line in text.get(from..)?.split_inclusive('\n').take(2) {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if let Some(tab) = line[..indent].find('\t') {
+            return Some(line_start + tab);
+        }
+        line_start += line.len();
+    }
+    None
 }
 
 fn count_nodes(node: &Node) -> usize {
@@ -657,6 +753,47 @@ mod tests {
     fn syntax_errors_are_diagnostics() {
         let (_, diags) = tree("a: [1, 2\nb: 3\n");
         assert!(diags.has_errors());
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_item_not_at_the_next_key() {
+        let text = "a:\n  - x\n  - y\n\n# note\nb:\n  k: v\n  l: w\nc: 1\n";
+        let (node, diags) = tree(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let node = node.unwrap();
+        let a = node.get("a").unwrap().span;
+        assert_eq!(&text[a.start..a.end], "- x\n  - y");
+        let b = node.get("b").unwrap().span;
+        assert_eq!(&text[b.start..b.end], "k: v\n  l: w");
+        let (node, _) = tree("f: [1, 2]\n");
+        let f = node.unwrap().get("f").unwrap().span;
+        assert_eq!(
+            (f.start, f.end),
+            (3, 9),
+            "a flow collection keeps its brackets"
+        );
+    }
+
+    #[test]
+    fn an_error_after_an_unclosed_bracket_points_at_the_bracket() {
+        let text = "a:\n  checks: [{ on: x }\nb: 1\n";
+        let (_, diags) = tree(text);
+        let all: Vec<_> = diags.into_iter().collect();
+        assert_eq!(all[0].code, "yaml::syntax");
+        let (opener, label) = &all[0].related[0];
+        assert_eq!(&text[opener.start..opener.end], "[");
+        assert!(label.contains("still open"), "{label}");
+    }
+
+    #[test]
+    fn a_tab_in_indentation_is_pointed_at() {
+        let text = "a:\n  - name: x\n\t  url: y\n";
+        let (_, diags) = tree(text);
+        let all: Vec<_> = diags.into_iter().collect();
+        assert_eq!(all.len(), 1, "{all:?}");
+        let span = all[0].span.unwrap();
+        assert_eq!(&text[span.start..span.end], "\t");
+        assert!(all[0].help.as_deref().unwrap().contains("spaces"));
     }
 
     #[test]
