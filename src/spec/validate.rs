@@ -203,7 +203,11 @@ impl Validator<'_> {
                         .with_path(path);
                         d = match did_you_mean(name, self.plan.variables.keys().map(String::as_str))
                         {
-                            Some(guess) => d.with_help(format!("did you mean `${{var.{guess}}}`?")),
+                            Some(guess) => {
+                                // Meant to be used here: not also "never used".
+                                self.used_vars.insert(guess.to_owned());
+                                d.with_help(format!("did you mean `${{var.{guess}}}`?"))
+                            }
                             None => d.with_help(format!(
                                 "add it under `variables:`, e.g. `{name}: VALUE`"
                             )),
@@ -418,7 +422,7 @@ impl Validator<'_> {
     }
 
     fn scene_names(&mut self) {
-        let mut seen: Vec<(String, Path)> = Vec::new();
+        let mut seen: Vec<(String, Span)> = Vec::new();
         for (key, scene) in &self.plan.scenes {
             let path = Path::root().key("scenes").key(key);
             let (name, name_path) = match &scene.name {
@@ -440,28 +444,47 @@ impl Validator<'_> {
                         .with_help(if on_key { "set a shorter `name:` (the key may stay long)" } else { "shorten the name" }),
                 );
             }
-            let bad: Vec<char> = name
+            let mut bad: Vec<char> = name
                 .chars()
                 .filter(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ')))
                 .collect();
+            bad.dedup();
             if !bad.is_empty() || name.trim() != name || name.is_empty() {
+                let what = if bad.is_empty() {
+                    "is empty or starts or ends with a space, which PTS rejects".to_owned()
+                } else {
+                    let shown: Vec<String> = bad
+                        .iter()
+                        .map(|c| format!("`{}`", c.escape_debug()))
+                        .collect();
+                    format!("uses {}, which PTS rejects", join_and(&shown))
+                };
+                let allowed = "letters (any script), digits, `-`, `_`, `.` and inner spaces";
                 self.diags.push(
-                    make(
-                        self,
-                        format!("scene name `{name}` uses characters PTS rejects"),
-                    )
-                    .with_help("use letters (any script), digits, `-`, `_`, `.` and inner spaces"),
+                    make(self, format!("scene name `{name}` {what}"))
+                        .with_label("not a valid PTS scene name")
+                        .with_help(if on_key {
+                            format!("set a `name:` of {allowed} (the key may stay as it is)")
+                        } else {
+                            format!("use {allowed}")
+                        }),
                 );
             }
-            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
-                let first_span = self.tree.key_span_of(first);
+            if let Some((_, first_span)) = seen.iter().find(|(n, _)| *n == name) {
+                let first_span = *first_span;
                 self.diags.push(
                     make(self, format!("scene name `{name}` is used by two scenes"))
-                        .with_related(first_span, "also used here")
+                        .with_label("used again here")
+                        .with_related(first_span, "first used here")
                         .with_help("PTS scene names identify scenes: give each a distinct `name`"),
                 );
             }
-            seen.push((name, path));
+            let span = if on_key {
+                self.tree.key_span_of(&name_path)
+            } else {
+                self.tree.span_of(&name_path)
+            };
+            seen.push((name, span));
         }
     }
 
@@ -599,7 +622,11 @@ impl Validator<'_> {
                         token,
                         self.plan.token_sources.keys().map(String::as_str),
                     ) {
-                        Some(guess) => d.with_help(format!("did you mean `{guess}`?")),
+                        Some(guess) => {
+                            // Meant to be used here: not also "not used by any chain".
+                            self.used_tokens.insert(guess.to_owned());
+                            d.with_help(format!("did you mean `{guess}`?"))
+                        }
                         None => {
                             d.with_help("declare it under `token_sources:` (kind `api` or `csv`)")
                         }
@@ -624,7 +651,10 @@ impl Validator<'_> {
                         .with_help("give the extracted value its own name"),
                     );
                 }
-                scope.insert(name.clone(), format!("extracted by step `{}`", step.name));
+                scope.insert(
+                    name.clone(),
+                    format!("the value extracted by step `{}`", step.name),
+                );
             }
         }
     }
@@ -662,7 +692,7 @@ impl Validator<'_> {
         }
         let mut own = scope.clone();
         for name in step.extract.keys() {
-            own.insert(name.clone(), "extracted by this step".to_owned());
+            own.insert(name.clone(), "the value extracted by this step".to_owned());
         }
         for (i, check) in step.checks.iter().enumerate() {
             self.check(&path.key("checks").index(i), check, &own);
@@ -852,7 +882,10 @@ impl Validator<'_> {
                 self.diags.push(self.err(
                     "plan::invalid-regex",
                     &path.key("regex"),
-                    format!("invalid regular expression: {}", first_line(&e.to_string())),
+                    format!(
+                        "invalid regular expression: {}",
+                        regex_problem(&e.to_string())
+                    ),
                 ));
             }
         }
@@ -912,9 +945,10 @@ impl Validator<'_> {
             (None, true) => self.diags.push(
                 self.err(
                     "plan::missing-key",
-                    path,
+                    &path.key("op"),
                     format!("operator `{}` compares with a `value`", word(&check.op)),
                 )
+                .with_label("needs a `value`")
                 .with_help("add `value: …`, or use `op: exists`"),
             ),
             (Some(_), false) => self.diags.push(self.key_err(
@@ -944,7 +978,10 @@ impl Validator<'_> {
                     self.diags.push(self.err(
                         "plan::invalid-regex",
                         &path.key("value"),
-                        format!("invalid regular expression: {}", first_line(&e.to_string())),
+                        format!(
+                            "invalid regular expression: {}",
+                            regex_problem(&e.to_string())
+                        ),
                     ));
                 }
             }
@@ -1037,6 +1074,7 @@ impl Validator<'_> {
                         &name_path,
                         format!("{what} name `{name}` is used twice"),
                     )
+                    .with_label("used again here")
                     .with_related(first_span, "first used here")
                     .with_help(format!(
                         "{what} names identify {what}s in plans and reports; make them unique"
@@ -1286,7 +1324,8 @@ impl Validator<'_> {
     fn load(&mut self, path: &Path, scene: &Scene) -> Option<Duration> {
         let Some(load) = &scene.load else {
             self.diags.push(
-                self.err("plan::missing-key", path, "no `load`")
+                self.key_err("plan::missing-key", path, "no `load`")
+                    .with_label("this scene has no `load`")
                     .with_help("add `load: { mode: concurrency, max: 10, duration: 5m }` to the scene or to `defaults`"),
             );
             return None;
@@ -1399,6 +1438,7 @@ impl Validator<'_> {
                     &path.key("max"),
                     format!("max {} is below start {}", level.max, level.start),
                 )
+                .with_label("below start")
                 .with_related(self.tree.span_of(&path.key("start")), "start"),
             );
         }
@@ -1845,8 +1885,19 @@ fn scope_without_token(scope: &Scope, token: &str) -> Scope {
         .collect()
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().last().unwrap_or(text).trim()
+/// The last line of a `regex` error ("error: unclosed group"), without its `error: ` prefix.
+fn regex_problem(text: &str) -> &str {
+    let line = text.lines().last().unwrap_or(text).trim();
+    line.strip_prefix("error: ").unwrap_or(line)
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// The plan-file spelling of an enum value (its serde name).
@@ -1855,4 +1906,136 @@ fn word<T: serde::Serialize>(value: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Diagnostic;
+
+    /// The diagnostics of `plan` (written to a temporary file) and the file's text.
+    fn check(plan: &str) -> (Vec<Diagnostic>, String) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("plan.yaml");
+        fs::write(&path, plan).expect("write the plan");
+        let env = Env {
+            now: "2026-11-23T00:00:00Z".parse().expect("a timestamp"),
+            var: &|_| None,
+            require_env: false,
+        };
+        let loaded = crate::spec::check(&path, &env);
+        let all = loaded.diagnostics.sorted().into_iter().cloned().collect();
+        (all, plan.to_owned())
+    }
+
+    fn find<'d>(diags: &'d [Diagnostic], code: &str) -> &'d Diagnostic {
+        diags
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("no {code} in {diags:#?}"))
+    }
+
+    fn at(text: &str, span: Span) -> &str {
+        &text[span.start..span.end]
+    }
+
+    const HEAD: &str = "version: 1\nworkspace: mall-mp\n";
+
+    fn scene(name_line: &str, steps: &str, extra: &str) -> String {
+        format!(
+            "{HEAD}scenes:\n  checkout:\n{name_line}    type: mixed\n    chains:\n      - name: buyer\n        steps:\n{steps}{extra}"
+        )
+    }
+
+    const LOAD: &str = "    load: { mode: concurrency, start: 1, max: 10, duration: 10m }\n";
+
+    #[test]
+    fn a_repeated_extract_names_the_step_that_extracted_it_first() {
+        let steps = "          - { name: a, url: 'http://127.0.0.1:1/a', extract: { id: { from: status_code } } }\n          - { name: b, url: 'http://127.0.0.1:1/b', extract: { id: { from: status_code } } }\n";
+        let (diags, _) = check(&scene("", steps, LOAD));
+        let d = find(&diags, "plan::shadowing");
+        assert!(
+            d.message
+                .ends_with("extracted `id` shadows the value extracted by step `a`"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn a_duplicate_scene_name_points_at_both_names() {
+        let one = "    name: mp\n    type: single-api\n    chains: [{ name: c, steps: [{ name: s, url: 'http://127.0.0.1:1/' }] }]\n    load: { mode: concurrency, start: 1, max: 1, duration: 1m }\n";
+        let plan = format!("{HEAD}scenes:\n  first:\n{one}  second:\n{one}");
+        let (diags, text) = check(&plan);
+        let d = find(&diags, "plan::scene-name");
+        let first = d.related[0].0;
+        assert_eq!(at(&text, first), "mp");
+        assert!(
+            first.start < d.span.unwrap().start,
+            "related is the first scene's name"
+        );
+        assert_eq!(d.label.as_deref(), Some("used again here"));
+    }
+
+    #[test]
+    fn duplicate_names_label_the_second_use() {
+        let steps = "          - { name: a, url: 'http://127.0.0.1:1/a' }\n          - { name: a, url: 'http://127.0.0.1:1/b' }\n";
+        let (diags, _) = check(&scene("", steps, LOAD));
+        let d = find(&diags, "plan::duplicate-name");
+        assert_eq!(d.label.as_deref(), Some("used again here"));
+    }
+
+    #[test]
+    fn a_check_without_value_points_at_its_operator() {
+        let steps = "          - name: a\n            url: http://127.0.0.1:1/a\n            checks: [{ on: body_json, path: stock, op: gte }]\n";
+        let (diags, text) = check(&scene("", steps, LOAD));
+        let d = find(&diags, "plan::missing-key");
+        assert_eq!(at(&text, d.span.unwrap()), "gte");
+    }
+
+    #[test]
+    fn regex_errors_read_without_the_error_prefix() {
+        let steps = "          - name: a\n            url: http://127.0.0.1:1/a\n            checks: [{ on: body_text, op: regex, value: '(a' }]\n";
+        let (diags, _) = check(&scene("", steps, LOAD));
+        let d = find(&diags, "plan::invalid-regex");
+        assert!(
+            d.message
+                .ends_with("invalid regular expression: unclosed group"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn a_scene_without_load_is_pointed_at_by_its_key() {
+        let steps = "          - { name: a, url: 'http://127.0.0.1:1/a' }\n";
+        let (diags, text) = check(&scene("", steps, ""));
+        let d = find(&diags, "plan::missing-key");
+        assert_eq!(at(&text, d.span.unwrap()), "checkout");
+    }
+
+    #[test]
+    fn a_misspelt_reference_does_not_also_report_its_target_unused() {
+        let plan = format!(
+            "{HEAD}variables:\n  backend: http://127.0.0.1:1\ntoken_sources:\n  login:\n    kind: api\n    request: {{ url: 'http://127.0.0.1:1/t' }}\n    exports: {{ access_token: access_token }}\n    ttl: 2h\n    refresh: {{ policy: before_expiry }}\nscenes:\n  checkout:\n    type: single-api\n    chains: [{{ name: c, token: logn, steps: [{{ name: s, url: '${{var.backnd}}/a' }}] }}]\n{LOAD}"
+        );
+        let (diags, _) = check(&plan);
+        find(&diags, "plan::undefined-variable");
+        find(&diags, "plan::undefined-token-source");
+        assert!(diags.iter().all(|d| d.code != "plan::unused"), "{diags:#?}");
+    }
+
+    #[test]
+    fn rejected_scene_name_characters_are_named() {
+        let steps = "          - { name: a, url: 'http://127.0.0.1:1/a' }\n";
+        let plan = scene("", steps, LOAD).replace("  checkout:", "  \"下单/v2#1\":");
+        let (diags, _) = check(&plan);
+        let d = find(&diags, "plan::scene-name");
+        assert!(d.message.contains("uses `/` and `#`"), "{}", d.message);
+        assert!(
+            d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("set a `name:`"))
+        );
+    }
 }
