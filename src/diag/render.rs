@@ -62,7 +62,7 @@ fn severity_word(severity: Severity) -> &'static str {
 
 /// A diagnostic bound to its source, in the shape miette draws.
 struct View {
-    severity: Severity,
+    severity: miette::Severity,
     code: &'static str,
     message: String,
     help: Option<String>,
@@ -73,8 +73,12 @@ struct View {
 
 impl View {
     fn new(d: &Diagnostic, sources: &Sources) -> View {
+        let severity = match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        };
         let mut view = View::placed(
-            d.severity,
+            severity,
             d.code,
             &d.message,
             d.span,
@@ -86,8 +90,10 @@ impl View {
             if d.span.is_some_and(|primary| primary.source == span.source) {
                 view.labels.push(labeled(*span, Some(label.clone())));
             } else {
+                // A place in another file explains the finding: drawn as advice, not as a
+                // second warning.
                 view.related.push(View::placed(
-                    Severity::Warning,
+                    miette::Severity::Advice,
                     d.code,
                     label,
                     Some(*span),
@@ -100,7 +106,7 @@ impl View {
     }
 
     fn placed(
-        severity: Severity,
+        severity: miette::Severity,
         code: &'static str,
         message: &str,
         span: Option<Span>,
@@ -146,10 +152,7 @@ impl miette::Diagnostic for View {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
+        Some(self.severity)
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
@@ -206,4 +209,26 @@ pub fn json_report(diagnostics: &Diagnostics, sources: &Sources) -> Vec<serde_js
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_related_place_in_another_file_is_advice_not_a_warning() {
+        let mut sources = Sources::default();
+        let a = sources.add("a.yaml", "scenes:\n  checkout: {}\n");
+        let b = sources.add("b.yaml", "scenes:\n  checkout: {}\n");
+        let d = Diagnostic::error("plan::duplicate-across-files", "defined twice")
+            .at(Span::new(b, 10, 18))
+            .with_related(Span::new(a, 10, 18), "first defined here");
+        let text = Renderer::new(false, 80).render(&d, &sources);
+        assert!(
+            text.contains("Advice: plan::duplicate-across-files"),
+            "{text}"
+        );
+        assert!(!text.contains("Warning"), "{text}");
+        assert!(text.contains("a.yaml:2:3"), "{text}");
+    }
 }
