@@ -64,12 +64,13 @@ pub struct Response<T> {
 }
 
 impl<T> Response<T> {
-    /// The body when the envelope reports success, else the envelope as an error.
-    pub fn into_result(self) -> Result<T, ErrorBody> {
+    /// The body when the envelope reports success, else the envelope as an error (boxed: an
+    /// error body is large next to most bodies).
+    pub fn into_result(self) -> Result<T, Box<ErrorBody>> {
         if self.envelope.is_success() {
             Ok(self.body)
         } else {
-            Err(self.envelope.into())
+            Err(Box::new(self.envelope.into()))
         }
     }
 }

@@ -1,5 +1,6 @@
 //! JMeter scenes (reference §5.6): scenes built from uploaded JMX/CSV/JAR files, their runs,
-//! logs and reports. Reports reuse the PTS report shapes of [`super::report`].
+//! logs and reports. Reports reuse the PTS report shapes ([`ReportOverView`], [`SceneMetrics`],
+//! [`ApiMetrics`], [`ListReportsOutput`]).
 
 use super::object::{JsonObject, wire_enum, wire_object};
 use super::params::{json_param, wire_request};
@@ -41,7 +42,7 @@ wire_object! {
         sync_timer_type: Option<String> = "SyncTimerType",
         /// Constant-throughput timer scope, e.g. `GLOBAL`, `STAND_ALONE`.
         constant_throughput_timer_type: Option<String> = "ConstantThroughputTimerType",
-        /// A JMeter environment ([`super::env`]).
+        /// A JMeter environment ([`Env`](super::Env)).
         environment_id: Option<String> = "EnvironmentId",
         /// JMeter plug-in set.
         jmeter_plugin_label: Option<String> = "JmeterPluginLabel",

@@ -137,7 +137,7 @@ impl Raw<'_> {
                 Err(_) => Unexpected::Other("a large integer"),
             },
             Raw::Float(f) => Unexpected::Float(*f),
-            Raw::Text(t) => Unexpected::Str(&**t),
+            Raw::Text(t) => Unexpected::Str(t),
         }
     }
 }
