@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span as YamlSpan, StructureStyle};
+use serde_saphyr::granit_parser::{
+    Event, Options, Parser, ScalarStyle, Span as YamlSpan, StructureStyle,
+};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceId, Span};
 
@@ -223,7 +225,10 @@ pub fn parse(source: SourceId, text: &str, diags: &mut Diagnostics) -> Option<No
         budget: NODE_BUDGET,
         open_flows: Vec::new(),
     };
-    builder.document(Parser::new_from_str(text))
+    // An alias without its anchor arrives as an event, so it gets its own diagnostic.
+    let mut options = Options::default();
+    options.emit_unresolved_aliases = true;
+    builder.document(Parser::new_from_str_with_options(text, options))
 }
 
 /// Converts character indices (what the parser counts) to byte offsets (what miette wants).
@@ -454,7 +459,11 @@ impl Builder<'_> {
                             "yaml::unknown-alias",
                             format!("alias `*{name}` has no anchor `&{name}` before it"),
                         )
-                        .at(span_here),
+                        .at(span_here)
+                        .with_label("unknown anchor")
+                        .with_help(format!(
+                            "mark the value to reuse with `&{name}` earlier in the file, or write the value out"
+                        )),
                     );
                     return None;
                 }
@@ -794,6 +803,18 @@ mod tests {
         let span = all[0].span.unwrap();
         assert_eq!(&text[span.start..span.end], "\t");
         assert!(all[0].help.as_deref().unwrap().contains("spaces"));
+    }
+
+    #[test]
+    fn an_alias_without_anchor_names_the_anchor() {
+        let text = "a: 1\nb: *base\n";
+        let (_, diags) = tree(text);
+        let all: Vec<_> = diags.into_iter().collect();
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert_eq!(all[0].code, "yaml::unknown-alias");
+        assert!(all[0].message.contains("`&base`"), "{}", all[0].message);
+        let span = all[0].span.unwrap();
+        assert_eq!(&text[span.start..span.end], "*base");
     }
 
     #[test]
