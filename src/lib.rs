@@ -13,6 +13,8 @@
 //! | [`spec`] | the plan-file language: YAML tree with spans, model, validation, JSON Schema |
 //! | [`wire`] | PTS OpenAPI 2020-10-20 request/response types (PascalCase JSON), data only |
 //! | [`api`] | the signed client side of the wire: signatures (pure), credentials, transport |
+//! | [`emulator`] | the PTS-compatible local backend (server, auth, state, handlers) |
+//! | [`engine`] | the local load engine that runs wire scenes |
 //!
 //! # Data flow
 //!
@@ -27,5 +29,7 @@
 pub mod api;
 pub mod cli;
 pub mod diag;
+pub mod emulator;
+pub mod engine;
 pub mod spec;
 pub mod wire;

@@ -12,6 +12,7 @@
 //! | `params` | requests as flat `name=value` lists: [`Action`], [`Params`], [`ParamError`] |
 //! | `envelope` | the answer: [`Envelope`], [`Response`], [`ErrorBody`] |
 //! | `scene` | the scene tree ([`Scene`]) and its enums |
+//! | `marker` | ptsplan's ownership/settings marker carried in a global parameter ([`Marker`]) |
 //! | `crud`, `lifecycle`, `debug`, `report`, `baseline`, `jmeter`, `env`, `region` | one file per action group: request types (named after the action) and their answers |
 //!
 //! # Use
@@ -42,6 +43,7 @@ mod env;
 mod envelope;
 mod jmeter;
 mod lifecycle;
+mod marker;
 mod object;
 mod params;
 mod region;
@@ -55,6 +57,7 @@ pub use env::*;
 pub use envelope::*;
 pub use jmeter::*;
 pub use lifecycle::*;
+pub use marker::{MARKER_PARAM, Marker, TokenStep};
 pub use object::{JsonObject, WireValue};
 pub use params::{Action, Location, Param, ParamError, Params};
 pub use region::*;

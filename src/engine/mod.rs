@@ -1,0 +1,1 @@
+//! The local load engine: runs wire scenes for real against HTTP targets.
