@@ -18,6 +18,8 @@ use crate::diag::{Diagnostic, Diagnostics, SourceId, Span};
 const NODE_BUDGET: usize = 1_000_000;
 /// Deepest nesting accepted.
 const MAX_DEPTH: usize = 128;
+const TOO_DEEP_HELP: &str =
+    "a plan nests about ten levels deep: look for unbalanced `[` / `{` or runaway indentation";
 
 /// A YAML node and where it is.
 #[derive(Debug, Clone, PartialEq)]
@@ -293,6 +295,18 @@ impl Builder<'_> {
                 return;
             }
         }
+        if info.contains("recursion limit") {
+            self.diags.push(
+                Diagnostic::error(
+                    "yaml::too-deep",
+                    "invalid YAML: nesting is deeper than the parser allows",
+                )
+                .at(Span::new(self.source, at, at))
+                .with_label("here")
+                .with_help(TOO_DEEP_HELP),
+            );
+            return;
+        }
         let help = if info.contains("block collection")
             || info.contains("block mapping")
             || info.contains("indentation")
@@ -380,7 +394,8 @@ impl Builder<'_> {
             if depth > MAX_DEPTH {
                 self.diags.push(
                     Diagnostic::error("yaml::too-deep", "nesting is deeper than 128 levels")
-                        .at(span_here),
+                        .at(span_here)
+                        .with_help(TOO_DEEP_HELP),
                 );
                 return None;
             }
@@ -436,6 +451,19 @@ impl Builder<'_> {
                         );
                         return None;
                     };
+                    // Aliases of aliases could nest the tree past any limit (and every
+                    // recursive walk over it past the stack): the expansion counts too.
+                    if depth + height(&target) > MAX_DEPTH {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "yaml::too-deep",
+                                "this alias nests the document deeper than 128 levels",
+                            )
+                            .at(span_here)
+                            .with_help(TOO_DEEP_HELP),
+                        );
+                        return None;
+                    }
                     let cost = count_nodes(&target);
                     if cost > self.budget {
                         self.budget = 0;
@@ -639,6 +667,16 @@ fn indenting_tab(text: &str, from: usize) -> Option<usize> {
     None
 }
 
+/// Levels below `node` (0 for a scalar). Nodes stored as anchors respect [`MAX_DEPTH`], so
+/// the recursion is bounded.
+fn height(node: &Node) -> usize {
+    match &node.value {
+        Value::Seq(items) => 1 + items.iter().map(height).max().unwrap_or(0),
+        Value::Map(entries) => 1 + entries.iter().map(|e| height(&e.value)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 fn count_nodes(node: &Node) -> usize {
     1 + match &node.value {
         Value::Seq(items) => items.iter().map(count_nodes).sum(),
@@ -815,6 +853,26 @@ mod tests {
         assert!(all[0].message.contains("`&base`"), "{}", all[0].message);
         let span = all[0].span.unwrap();
         assert_eq!(&text[span.start..span.end], "*base");
+    }
+
+    #[test]
+    fn aliases_of_aliases_cannot_nest_past_the_depth_limit() {
+        let mut text = format!("a0: &a0 {}x{}\n", "[".repeat(60), "]".repeat(60));
+        for k in 1..200 {
+            let open = "[".repeat(60);
+            let close = "]".repeat(60);
+            text.push_str(&format!("a{k}: &a{k} {open}*a{}{close}\n", k - 1));
+        }
+        let (_, diags) = tree(&text);
+        let all: Vec<_> = diags.into_iter().collect();
+        assert_eq!(all[0].code, "yaml::too-deep", "{all:?}");
+    }
+
+    #[test]
+    fn flow_nesting_beyond_the_parser_limit_is_too_deep() {
+        let (_, diags) = tree(&"[".repeat(10_000));
+        let all: Vec<_> = diags.into_iter().collect();
+        assert_eq!(all[0].code, "yaml::too-deep", "{all:?}");
     }
 
     #[test]
