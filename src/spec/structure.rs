@@ -232,7 +232,15 @@ impl<'s> Checker<'s> {
         }
         let expected = join_or(&expected_kinds(schema));
         let mut d = type_error(path, node, &expected);
-        if is_duration(schema) {
+        let whole = match node.value {
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(f as i64),
+            _ => None,
+        };
+        if let (Some(n), true) = (whole, type_names(schema).contains(&"integer")) {
+            d = d.with_help(format!(
+                "write it without a decimal point or exponent: `{n}`"
+            ));
+        } else if is_duration(schema) {
             if let Value::Int(n) = node.value {
                 d = d.with_help(format!(
                     "durations need a unit: write `{n}s`, `{n}m` or `{n}h`"
@@ -562,7 +570,7 @@ fn admits(schema: &Json, node: &Node) -> bool {
         | ("string", Value::Str(_))
         | ("array", Value::Seq(_))
         | ("object", Value::Map(_)) => true,
-        ("integer", Value::Float(f)) => f.fract() == 0.0 && f.is_finite(),
+        // `20.0` is not accepted as a whole number: the typed model would not decode it.
         _ => false,
     })
 }
@@ -618,4 +626,37 @@ fn describe_opt(schema: &Json) -> Option<String> {
 
 fn describe(schema: &Json) -> String {
     describe_opt(schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::SourceId;
+    use crate::spec::schema::plan_schema;
+    use crate::spec::yaml;
+
+    fn check(text: &str) -> Vec<crate::diag::Diagnostic> {
+        let mut diags = Diagnostics::default();
+        let tree = yaml::parse(SourceId(0), text, &mut diags).expect("a tree");
+        let schema = plan_schema();
+        Checker::new(&schema).check_root(&tree, &mut diags);
+        diags.into_iter().collect()
+    }
+
+    #[test]
+    fn a_float_is_not_accepted_where_a_whole_number_is_decoded() {
+        let all = check("version: 1.0\nworkspace: w\n");
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert_eq!(all[0].code, "plan::wrong-type");
+        assert_eq!(
+            all[0].help.as_deref(),
+            Some("write it without a decimal point or exponent: `1`")
+        );
+    }
+
+    #[test]
+    fn a_float_is_still_a_plain_value() {
+        let all = check("version: 1\nworkspace: w\nvariables: { ratio: 20.0 }\n");
+        assert!(all.is_empty(), "{all:?}");
+    }
 }
