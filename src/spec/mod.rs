@@ -21,9 +21,16 @@ pub use validate::Env;
 /// the typed plan is present whenever its structure was sound.
 pub fn check(path: &std::path::Path, env: &Env<'_>) -> Loaded {
     let mut loaded = load::load(path);
+    // Structural errors leave broken scenes out of the typed plan; "unused" would then blame
+    // variables and token sources that only those scenes use.
+    let pruned = loaded.diagnostics.has_errors();
     if let (Some(plan), Some(tree)) = (&loaded.plan, &loaded.tree) {
         let found = validate::validate(plan, tree, &loaded.sources, env);
-        loaded.diagnostics.extend(found);
+        loaded.diagnostics.extend(
+            found
+                .into_iter()
+                .filter(|d| !(pruned && d.code == "plan::unused")),
+        );
     }
     loaded
 }

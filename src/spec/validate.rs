@@ -2026,6 +2026,16 @@ mod tests {
     }
 
     #[test]
+    fn what_only_a_broken_scene_uses_is_not_reported_unused() {
+        let plan = format!(
+            "{HEAD}variables:\n  backend: http://127.0.0.1:1\nscenes:\n  checkout:\n    type: single-api\n    chains: [{{ name: c, steps: [{{ name: s, url: '${{var.backend}}/a' }}] }}]\n    load: {{ mode: concurrency, start: 1.0, max: 1, duration: 1m }}\n"
+        );
+        let (diags, _) = check(&plan);
+        find(&diags, "plan::wrong-type");
+        assert!(diags.iter().all(|d| d.code != "plan::unused"), "{diags:#?}");
+    }
+
+    #[test]
     fn rejected_scene_name_characters_are_named() {
         let steps = "          - { name: a, url: 'http://127.0.0.1:1/a' }\n";
         let plan = scene("", steps, LOAD).replace("  checkout:", "  \"下单/v2#1\":");
