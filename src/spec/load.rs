@@ -128,14 +128,16 @@ fn without_broken_scenes(checker: &Checker<'_>, tree: &Node) -> Option<Node> {
         return None;
     }
     if let Some(entry) = &mut scene_map {
-        if let Value::Map(scenes) = &mut entry.value.value {
-            scenes.retain(|scene| {
-                let mut found = Diagnostics::default();
-                let path = Path::root().key("scenes").key(&scene.key);
-                checker.check_def("Scene", &scene.value, &path, &mut found);
-                !found.has_errors()
-            });
-        }
+        // `scenes:` that is not a mapping (left empty, or text) is itself the error.
+        let Value::Map(scenes) = &mut entry.value.value else {
+            return None;
+        };
+        scenes.retain(|scene| {
+            let mut found = Diagnostics::default();
+            let path = Path::root().key("scenes").key(&scene.key);
+            checker.check_def("Scene", &scene.value, &path, &mut found);
+            !found.has_errors()
+        });
     }
     if let (Value::Map(top), Some(entry)) = (&mut pruned.value, scene_map) {
         top.push(entry);
@@ -312,4 +314,29 @@ fn steps_mut(scene: &mut Node) -> impl Iterator<Item = &mut Node> {
             _ => [].iter_mut(),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Loaded {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("plan.yaml");
+        fs::write(&path, text).expect("write the plan");
+        load(&path)
+    }
+
+    #[test]
+    fn scenes_that_are_not_a_mapping_are_one_error_not_a_decode_failure() {
+        for text in [
+            "version: 1\nworkspace: w\nscenes:\n",
+            "version: 1\nworkspace: w\nscenes: >-\n  checkout\n",
+        ] {
+            let loaded = load_text(text);
+            let codes: Vec<&str> = loaded.diagnostics.sorted().iter().map(|d| d.code).collect();
+            assert_eq!(codes, ["plan::wrong-type"], "{text}");
+            assert!(loaded.plan.is_none());
+        }
+    }
 }
