@@ -250,22 +250,31 @@ impl IntoIterator for Diagnostics {
     }
 }
 
-/// Suggests the candidate closest to `word`, if one is close enough to be a likely typo.
+/// Suggests the candidate closest to `word`, if one is close enough to be a likely typo, or
+/// else the only candidate that has `word` as one of its `_`/`-` separated parts (`json` →
+/// `body_json`).
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| {
-            (
-                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
-        })
+    let word = word.to_lowercase();
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let closest = candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(&word, &c.to_lowercase()), *c))
         .filter(|(score, _)| *score >= 0.82)
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    if closest.is_some() || word.is_empty() {
+        return closest;
+    }
+    let mut containing = candidates
+        .iter()
+        .filter(|c| c.to_lowercase().split(['_', '-']).any(|part| part == word));
+    match (containing.next(), containing.next()) {
+        (Some(only), None) => Some(*only),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -289,6 +298,15 @@ mod tests {
         assert_eq!(did_you_mean("timout", keys), Some("timeout"));
         assert_eq!(did_you_mean("header", keys), Some("headers"));
         assert_eq!(did_you_mean("zebra", keys), None);
+    }
+
+    #[test]
+    fn a_word_that_is_part_of_one_candidate_suggests_it() {
+        let sources = ["body_json", "body_text", "header", "cookie", "status_code"];
+        assert_eq!(did_you_mean("json", sources), Some("body_json"));
+        assert_eq!(did_you_mean("status", sources), Some("status_code"));
+        // `id` is part of two: no guess.
+        assert_eq!(did_you_mean("id", ["page_id", "user_id"]), None);
     }
 
     #[test]
