@@ -24,6 +24,8 @@ impl Renderer {
         Renderer {
             handler: GraphicalReportHandler::new_themed(theme)
                 .with_width(width)
+                // Plan text is full of `create-order` and `2026-11-23`: never split at hyphens.
+                .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
                 .with_links(false),
         }
     }

@@ -109,18 +109,13 @@ impl std::ops::Mul<u64> for Duration {
 }
 
 impl fmt::Display for Duration {
-    /// The shortest exact spelling: `90s` → `1m30s`, `7200s` → `2h`.
+    /// The shortest exact spelling in hours and smaller units, as plans are written:
+    /// `90s` → `1m30s`, `7200s` → `2h`, `2d` → `48h`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.millis == 0 {
             return f.write_str("0s");
         }
-        let units = [
-            (86_400_000, "d"),
-            (3_600_000, "h"),
-            (60_000, "m"),
-            (1_000, "s"),
-            (1, "ms"),
-        ];
+        let units = [(3_600_000, "h"), (60_000, "m"), (1_000, "s"), (1, "ms")];
         let mut rest = self.millis;
         for (size, name) in units {
             if rest >= size {
@@ -215,7 +210,8 @@ mod tests {
         for (text, millis, shown) in [
             ("90s", 90_000, "1m30s"),
             ("30m", 1_800_000, "30m"),
-            ("24h", 86_400_000, "1d"),
+            ("24h", 86_400_000, "24h"),
+            ("2d", 172_800_000, "48h"),
             ("1h30m", 5_400_000, "1h30m"),
             ("250ms", 250, "250ms"),
             ("0s", 0, "0s"),

@@ -41,6 +41,10 @@ pub const MAX_RPS: u32 = 1_000_000;
 pub const VU_PER_AGENT: u32 = 250;
 /// Requests per second one PTS agent handles.
 pub const RPS_PER_AGENT: u32 = 2_000;
+/// Longest pause between soak segments before ptsplan warns.
+pub const MAX_SOAK_GAP: Duration = Duration::from_mins(10);
+/// Default pause allowed between soak segments.
+pub const DEFAULT_SOAK_GAP: Duration = Duration::from_mins(1);
 /// Global-parameter prefix reserved for ptsplan's own markers (workspace ownership).
 pub const RESERVED_PREFIX: &str = "ptsplan_";
 /// PTS's accepted sampling rates (AdvanceSetting.LogRate).
@@ -90,6 +94,86 @@ struct Validator<'a> {
 
 /// PTS parameters visible to a step: name → where it comes from (for messages).
 type Scope = IndexMap<String, String>;
+
+/// How a scene's load is laid out in PTS runs: one run, the runs of a tuning sweep, or
+/// the chained segments of a soak. Ramps and per-run token fetches are judged against one
+/// run; CSV token expiry against the whole span.
+struct Schedule {
+    /// Length of one PTS run.
+    run: Duration,
+    /// Number of runs.
+    runs: u64,
+    /// Debug run before each run (`debug_first`).
+    debug: Duration,
+    /// Pause allowed between runs.
+    gap: Duration,
+    /// Load time in all (a soak's `duration`, or runs × run).
+    load: Duration,
+    /// Start to the end of the last run.
+    total: Duration,
+}
+
+impl Schedule {
+    fn of(scene: &Scene, duration: Duration) -> Schedule {
+        let debug = if scene.debug_first.unwrap_or(true) {
+            DEBUG_ALLOWANCE
+        } else {
+            Duration::from_millis(0)
+        };
+        let (run, runs, gap, load) = match (scene.kind, &scene.sweep, &scene.soak) {
+            (SceneType::Tuning, Some(sweep), _) => {
+                let run = sweep.duration_each.unwrap_or(duration);
+                let runs = sweep_count(sweep).max(1);
+                (run, runs, Duration::from_millis(0), run * runs)
+            }
+            (SceneType::Soak, _, soak) => {
+                let segment = soak.as_ref().and_then(|s| s.segment).unwrap_or(MAX_RUN);
+                let run = segment.min(duration).max(Duration::from_millis(1));
+                let runs = duration.as_millis().div_ceil(run.as_millis()).max(1);
+                let gap = soak
+                    .as_ref()
+                    .and_then(|s| s.max_gap)
+                    .unwrap_or(DEFAULT_SOAK_GAP);
+                (run, runs, gap, duration)
+            }
+            _ => (duration, 1, Duration::from_millis(0), duration),
+        };
+        let total = debug * runs + load + gap * (runs - 1);
+        Schedule {
+            run,
+            runs,
+            debug,
+            gap,
+            load,
+            total,
+        }
+    }
+
+    /// How the end time was computed, for messages.
+    fn describe(&self) -> String {
+        if self.runs == 1 {
+            return format!("start now, {} debug run, {} of load", self.debug, self.load);
+        }
+        let gaps = if self.gap.as_millis() == 0 {
+            String::new()
+        } else {
+            format!(", with up to {} between runs", self.gap)
+        };
+        format!(
+            "start now, {} runs of {} ({} of load), each after a {} debug run{gaps}",
+            self.runs, self.run, self.load, self.debug
+        )
+    }
+}
+
+/// How many runs a sweep makes.
+fn sweep_count(sweep: &Sweep) -> u64 {
+    match (&sweep.values, &sweep.range) {
+        (Some(values), _) => values.len() as u64,
+        (None, Some(r)) if r.to >= r.from && r.step > 0 => u64::from((r.to - r.from) / r.step) + 1,
+        _ => 1,
+    }
+}
 
 /// The load a scene asks for, summed over chains or steps.
 struct Totals {
@@ -415,10 +499,10 @@ impl Validator<'_> {
         }
         self.thresholds(&path, scene);
         self.scene_type(&path, scene);
-        let Some(duration) = self.load(&path, scene) else {
+        let Some(schedule) = self.load(&path, scene) else {
             return;
         };
-        self.token_validity(&path, scene, duration);
+        self.token_validity(&path, scene, &schedule);
     }
 
     fn scene_names(&mut self) {
@@ -1237,7 +1321,7 @@ impl Validator<'_> {
             ));
         }
         if let Some(sweep) = &scene.sweep {
-            self.sweep(&path.key("sweep"), sweep);
+            self.sweep(&path.key("sweep"), scene, sweep);
         }
         if let Some(soak) = &scene.soak {
             let p = path.key("soak");
@@ -1250,10 +1334,91 @@ impl Validator<'_> {
                     ));
                 }
             }
+            if let Some(gap) = soak.max_gap {
+                let segment = soak.segment.unwrap_or(MAX_RUN);
+                if gap >= segment {
+                    self.diags.push(self.err(
+                        "plan::out-of-range",
+                        &p.key("max_gap"),
+                        format!("a gap of {gap} between segments of {segment} is no soak"),
+                    ));
+                } else if gap > MAX_SOAK_GAP {
+                    self.diags.push(
+                        self.warning(
+                            "plan::long-gap",
+                            &p.key("max_gap"),
+                            format!("load may pause {gap} between segments"),
+                        )
+                        .with_help(format!(
+                            "pauses longer than {MAX_SOAK_GAP} let the system recover and hide leaks"
+                        )),
+                    );
+                }
+            }
         }
     }
 
-    fn sweep(&mut self, path: &Path, sweep: &Sweep) {
+    /// Swept load levels stay inside the scene's other level and PTS's ceiling.
+    fn sweep_levels(&mut self, path: &Path, scene: &Scene, sweep: &Sweep) {
+        let Some(load) = &scene.load else { return };
+        let ceiling = match load.mode {
+            Some(LoadMode::Rps) => MAX_RPS,
+            _ => MAX_CONCURRENCY,
+        };
+        let sweeping_max = sweep.over == "load.max";
+        let other = if sweeping_max { load.start } else { load.max };
+        let mut levels: Vec<(Path, i64)> = Vec::new();
+        if let Some(values) = &sweep.values {
+            for (i, v) in values.iter().enumerate() {
+                if let Scalar::Integer(n) = v {
+                    levels.push((path.key("values").index(i), *n));
+                }
+            }
+        }
+        if let Some(range) = &sweep.range {
+            levels.push((path.key("range").key("from"), i64::from(range.from)));
+            levels.push((path.key("range").key("to"), i64::from(range.to)));
+        }
+        for (p, level) in levels {
+            if level > i64::from(ceiling) {
+                self.diags.push(self.err(
+                    "plan::out-of-range",
+                    &p,
+                    format!("{level} is above PTS's per-scene maximum of {ceiling}"),
+                ));
+            }
+            match other {
+                Some(start) if sweeping_max && level < i64::from(start) => self.diags.push(
+                    self.err(
+                        "plan::out-of-range",
+                        &p,
+                        format!("max {level} is below the scene's load.start {start}"),
+                    )
+                    .with_help("sweep values of `load.max` start at `load.start` or above"),
+                ),
+                Some(max) if !sweeping_max && level > i64::from(max) => self.diags.push(self.err(
+                    "plan::out-of-range",
+                    &p,
+                    format!("start {level} is above the scene's load.max {max}"),
+                )),
+                _ => {}
+            }
+        }
+    }
+
+    fn sweep(&mut self, path: &Path, scene: &Scene, sweep: &Sweep) {
+        if let Some(each) = sweep.duration_each {
+            if each > MAX_RUN || each.as_millis() == 0 {
+                self.diags.push(self.err(
+                    "plan::out-of-range",
+                    &path.key("duration_each"),
+                    format!("each sweep run lasts {each}; a PTS run lasts up to {MAX_RUN}"),
+                ));
+            }
+        }
+        if matches!(sweep.over.as_str(), "load.max" | "load.start") {
+            self.sweep_levels(path, scene, sweep);
+        }
         let valid_over = match sweep.over.strip_prefix("var.") {
             Some(name) => {
                 self.used_vars.insert(name.to_owned());
@@ -1320,8 +1485,8 @@ impl Validator<'_> {
 
     // ---- load --------------------------------------------------------------------------
 
-    /// Checks the load; returns the total test duration when the load is usable.
-    fn load(&mut self, path: &Path, scene: &Scene) -> Option<Duration> {
+    /// Checks the load; returns how the test is laid out in PTS runs when it is usable.
+    fn load(&mut self, path: &Path, scene: &Scene) -> Option<Schedule> {
         let Some(load) = &scene.load else {
             self.diags.push(
                 self.key_err("plan::missing-key", path, "no `load`")
@@ -1346,6 +1511,7 @@ impl Validator<'_> {
             return None;
         };
         self.duration(&lp.key("duration"), scene, duration);
+        let schedule = Schedule::of(scene, duration);
         let totals = match mode {
             LoadMode::Concurrency => self.concurrency_levels(&lp, scene, load),
             LoadMode::Rps => self.rps_levels(&lp, scene, load),
@@ -1361,7 +1527,7 @@ impl Validator<'_> {
                     .with_help("remove `ramp`, or adjust RPS during the run with `ptsplan`"),
                 );
             } else if let Some(totals) = &totals {
-                self.ramp(&lp.key("ramp"), ramp, totals, duration);
+                self.ramp(&lp.key("ramp"), ramp, totals, schedule.run);
             }
         }
         if let (Some(agents), Some(totals)) = (load.agents, &totals) {
@@ -1378,7 +1544,7 @@ impl Validator<'_> {
                 );
             }
         }
-        Some(duration)
+        Some(schedule)
     }
 
     fn duration(&mut self, path: &Path, scene: &Scene, duration: Duration) {
@@ -1407,10 +1573,23 @@ impl Validator<'_> {
         if duration.as_millis() == 0 {
             self.diags
                 .push(self.err("plan::out-of-range", path, "a test of zero duration"));
-        } else if duration < Duration::from_mins(1) {
-            self.diags.push(
-                self.warning("plan::local-only", path, format!("{duration} is shorter than PTS's 1-minute minimum; only the local backend runs it as written")),
-            );
+        } else {
+            self.whole_minutes(path, duration);
+        }
+    }
+
+    /// PTS counts run lengths and ramp levels in whole minutes: warn when a duration is
+    /// shorter (only the local backend honours it) or gets rounded up.
+    fn whole_minutes(&mut self, path: &Path, duration: Duration) {
+        if duration.as_millis() == 0 {
+            return;
+        }
+        if duration < Duration::from_mins(1) {
+            self.diags.push(self.warning(
+                "plan::local-only",
+                path,
+                format!("{duration} is shorter than PTS's 1-minute minimum; only the local backend runs it as written"),
+            ));
         } else if !duration.is_multiple_of(Duration::from_mins(1)) {
             self.diags.push(self.warning(
                 "plan::rounded",
@@ -1666,6 +1845,16 @@ impl Validator<'_> {
                 ));
             }
         }
+        if totals.max > u64::from(MAX_RPS) {
+            self.diags.push(self.err(
+                "plan::out-of-range",
+                &lp.key("steps"),
+                format!(
+                    "{} requests per second in total, above PTS's per-scene maximum of {MAX_RPS}",
+                    totals.max
+                ),
+            ));
+        }
         Some(totals)
     }
 
@@ -1682,6 +1871,7 @@ impl Validator<'_> {
             );
             return;
         }
+        self.whole_minutes(&path.key("every"), ramp.every);
         if ramp.every.as_millis() == 0 {
             self.diags.push(self.err(
                 "plan::out-of-range",
@@ -1694,10 +1884,7 @@ impl Validator<'_> {
             self.diags.push(self.err(
                 "plan::out-of-range",
                 &path.key("every"),
-                format!(
-                    "each level lasts {} but the whole test lasts {duration}",
-                    ramp.every
-                ),
+                format!("each level lasts {} but a run lasts {duration}", ramp.every),
             ));
             return;
         }
@@ -1718,7 +1905,7 @@ impl Validator<'_> {
                     "plan::ramp-too-slow",
                     path,
                     format!(
-                        "the ramp never reaches max: {} → {} in steps of {pct}% every {} needs {needed}, but the test lasts {duration}",
+                        "the ramp never reaches max: {} → {} in steps of {pct}% every {} needs {needed}, but a run lasts {duration}",
                         totals.start, totals.max, ramp.every
                     ),
                 )
@@ -1730,20 +1917,7 @@ impl Validator<'_> {
 
     // ---- tokens over the whole test ----------------------------------------------------
 
-    fn token_validity(&mut self, path: &Path, scene: &Scene, duration: Duration) {
-        let debug = if scene.debug_first.unwrap_or(true) {
-            DEBUG_ALLOWANCE
-        } else {
-            Duration::from_millis(0)
-        };
-        // One PTS run: a soak is split in segments, and tokens are fetched anew per run.
-        let run = match &scene.soak {
-            Some(soak) if scene.kind == SceneType::Soak => {
-                soak.segment.unwrap_or(MAX_RUN).min(duration)
-            }
-            _ if scene.kind == SceneType::Soak => MAX_RUN.min(duration),
-            _ => duration,
-        };
+    fn token_validity(&mut self, path: &Path, scene: &Scene, schedule: &Schedule) {
         for (i, chain) in scene.chains.iter().enumerate() {
             let Some(name) = &chain.token else { continue };
             let Some(source) = self.plan.token_sources.get(name) else {
@@ -1751,12 +1925,14 @@ impl Validator<'_> {
             };
             let token_path = path.key("chains").index(i).key("token");
             match source {
-                TokenSource::Api(api) => {
-                    self.api_token_lifetime(&token_path, name, api, chain, debug + run)
-                }
-                TokenSource::Csv(csv) => {
-                    self.csv_token_expiry(&token_path, name, csv, debug, duration)
-                }
+                TokenSource::Api(api) => self.api_token_lifetime(
+                    &token_path,
+                    name,
+                    api,
+                    chain,
+                    schedule.debug + schedule.run,
+                ),
+                TokenSource::Csv(csv) => self.csv_token_expiry(&token_path, name, csv, schedule),
             }
         }
     }
@@ -1813,10 +1989,9 @@ impl Validator<'_> {
         path: &Path,
         name: &str,
         csv: &CsvTokenSource,
-        debug: Duration,
-        duration: Duration,
+        schedule: &Schedule,
     ) {
-        let span_ms = i64::try_from((debug + duration).as_millis()).unwrap_or(i64::MAX);
+        let span_ms = i64::try_from(schedule.total.as_millis()).unwrap_or(i64::MAX);
         let end = self
             .env
             .now
@@ -1829,14 +2004,21 @@ impl Validator<'_> {
                     "plan::token-expires",
                     path,
                     format!(
-                        "tokens of `{name}` expire at {}, before the test ends at {} (start now, {debug} debug run, {duration} of load)",
+                        "tokens of `{name}` expire at {}, before the test ends at {} ({})",
                         csv.expires_at,
-                        end.round(jiff::Unit::Second).unwrap_or(end)
+                        end.round(jiff::Unit::Second).unwrap_or(end),
+                        schedule.describe()
                     ),
                 )
                 .with_label("tokens expire mid-test")
-                .with_related(self.tree.span_of(&source_path.key("expires_at")), "expiry declared here")
-                .with_help(format!("fetch fresh tokens into `{}` and update `expires_at`, or shorten the test", csv.file)),
+                .with_related(
+                    self.tree.span_of(&source_path.key("expires_at")),
+                    "expiry declared here",
+                )
+                .with_help(format!(
+                    "fetch fresh tokens into `{}` and update `expires_at`, or shorten the test",
+                    csv.file
+                )),
             );
         }
     }
