@@ -71,8 +71,10 @@ pub fn validate(plan: &Plan, tree: &Node, sources: &Sources, env: &Env<'_>) -> D
         diags: Diagnostics::default(),
         used_vars: HashSet::new(),
         used_tokens: HashSet::new(),
+        unset_env: IndexMap::new(),
     };
     v.all_strings(tree, &Path::root());
+    v.unset_env();
     v.token_sources();
     for (key, scene) in &plan.scenes {
         v.scene(key, scene);
@@ -90,6 +92,8 @@ struct Validator<'a> {
     diags: Diagnostics,
     used_vars: HashSet<String>,
     used_tokens: HashSet<String>,
+    /// Unset `${env.*}` / `${secret.*}` names: whether secret, and every place used.
+    unset_env: IndexMap<String, (bool, Vec<(Span, Path)>)>,
 }
 
 /// PTS parameters visible to a step: name → where it comes from (for messages).
@@ -301,27 +305,47 @@ impl Validator<'_> {
                 }
                 RefKind::Env(name) | RefKind::Secret(name) => {
                     if (self.env.var)(name).is_none() {
-                        let kind = if matches!(r.kind, RefKind::Secret(_)) {
-                            "secret"
-                        } else {
-                            "environment variable"
-                        };
-                        let message =
-                            format!("{path}: {kind} `{name}` is not set in the environment");
-                        let d = if self.env.require_env {
-                            Diagnostic::error("plan::unset-env", message)
-                        } else {
-                            Diagnostic::warning("plan::unset-env", message)
-                        };
-                        self.diags.push(
-                            d.at(at)
-                                .with_path(path)
-                                .with_help(format!("export {name}=… before running ptsplan")),
-                        );
+                        let secret = matches!(r.kind, RefKind::Secret(_));
+                        self.unset_env
+                            .entry(name.to_owned())
+                            .or_insert_with(|| (secret, Vec::new()))
+                            .1
+                            .push((at, path.clone()));
                     }
                 }
                 RefKind::Param(_) | RefKind::Function(_) => {}
             }
+        }
+    }
+
+    /// One finding per unset environment name, pointing at its first use and counting the
+    /// others, so a plan that uses one secret in five places says so once.
+    fn unset_env(&mut self) {
+        for (name, (secret, uses)) in std::mem::take(&mut self.unset_env) {
+            let Some(((first, path), others)) = uses.split_first() else {
+                continue;
+            };
+            let kind = if secret {
+                "secret"
+            } else {
+                "environment variable"
+            };
+            let more = match others.len() {
+                0 => String::new(),
+                1 => " (used in 2 places)".to_owned(),
+                n => format!(" (used in {} places)", n + 1),
+            };
+            let message = format!("{path}: {kind} `{name}` is not set in the environment{more}");
+            let d = if self.env.require_env {
+                Diagnostic::error("plan::unset-env", message)
+            } else {
+                Diagnostic::warning("plan::unset-env", message)
+            };
+            let d = d
+                .at(*first)
+                .with_path(path)
+                .with_help(format!("export {name}=… before running ptsplan"));
+            self.diags.push(d);
         }
     }
 
@@ -2130,6 +2154,23 @@ mod tests {
     }
 
     const LOAD: &str = "    load: { mode: concurrency, start: 1, max: 10, duration: 10m }\n";
+
+    #[test]
+    fn an_unset_secret_is_reported_once_with_its_use_count() {
+        let steps = "          - name: a\n            url: http://127.0.0.1/a?k=${secret.KEY}\n          - name: b\n            url: http://127.0.0.1/b?k=${secret.KEY}\n";
+        let (diags, text) = check(&scene("", steps, LOAD));
+        let unset: Vec<_> = diags
+            .iter()
+            .filter(|d| d.code == "plan::unset-env")
+            .collect();
+        assert_eq!(unset.len(), 1, "{unset:#?}");
+        assert!(
+            unset[0].message.contains("used in 2 places"),
+            "{}",
+            unset[0].message
+        );
+        assert_eq!(at(&text, unset[0].span.unwrap()), "${secret.KEY}");
+    }
 
     #[test]
     fn a_repeated_extract_names_the_step_that_extracted_it_first() {
