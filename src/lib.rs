@@ -11,6 +11,8 @@
 //! | [`cli`] | clap arguments → resolved options; one file per command. Nothing imports it. |
 //! | [`diag`] | sources, spans and miette diagnostics shared by every stage |
 //! | [`spec`] | the plan-file language: YAML tree with spans, model, validation, JSON Schema |
+//! | [`lower`] | plan → the PTS scenes it asks for (pure), with the ownership marker |
+//! | [`redact`] | masking of secret values in everything printed or written |
 //! | [`wire`] | PTS OpenAPI 2020-10-20 request/response types (PascalCase JSON), data only |
 //! | [`api`] | the signed client side of the wire: signatures (pure), credentials, transport |
 //! | [`emulator`] | the PTS-compatible local backend (server, auth, state, handlers) |
@@ -31,5 +33,7 @@ pub mod cli;
 pub mod diag;
 pub mod emulator;
 pub mod engine;
+pub mod lower;
+pub mod redact;
 pub mod spec;
 pub mod wire;
