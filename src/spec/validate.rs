@@ -179,6 +179,54 @@ fn sweep_count(sweep: &Sweep) -> u64 {
     }
 }
 
+/// The words and bounds that differ between the two load modes.
+struct LevelWords {
+    /// Key of per-item levels in this mode, and what they are per.
+    key: &'static str,
+    per: &'static str,
+    /// Key of the other mode's per-item levels, and why they are wrong here.
+    other_key: &'static str,
+    misplaced: &'static str,
+    misplaced_help: &'static str,
+    example: &'static str,
+    ceiling: u32,
+    unit: &'static str,
+}
+
+impl LevelWords {
+    fn of(mode: LoadMode) -> LevelWords {
+        match mode {
+            LoadMode::Concurrency => LevelWords {
+                key: "chains",
+                per: "chain",
+                other_key: "steps",
+                misplaced: "per-step levels are RPS; this load is in concurrency mode",
+                misplaced_help: "use `chains:` for virtual users per chain, or `mode: rps`",
+                example: "e.g. `start: 10, max: 100`",
+                ceiling: MAX_CONCURRENCY,
+                unit: "virtual users",
+            },
+            LoadMode::Rps => LevelWords {
+                key: "steps",
+                per: "step",
+                other_key: "chains",
+                misplaced: "per-chain levels are virtual users; this load is in rps mode",
+                misplaced_help: "use `steps:` for RPS per step, or `mode: concurrency`",
+                example: "e.g. `start: 100, max: 500`",
+                ceiling: MAX_RPS,
+                unit: "requests per second",
+            },
+        }
+    }
+
+    fn misplaced_present(&self, load: &Load) -> bool {
+        match self.other_key {
+            "steps" => load.steps.is_some(),
+            _ => load.chains.is_some(),
+        }
+    }
+}
+
 /// The load a scene asks for, summed over chains or steps.
 struct Totals {
     start: u64,
@@ -1037,15 +1085,13 @@ impl Validator<'_> {
         if check.on == CheckOn::Extracted {
             if let Some(name) = &check.name {
                 if !scope.contains_key(name) {
-                    let mut d = self.err(
+                    let d = self.err(
                         "plan::undefined-parameter",
                         &path.key("name"),
                         format!("`{name}` is not extracted by this step or before it"),
                     );
-                    if let Some(guess) = did_you_mean(name, scope.keys().map(String::as_str)) {
-                        d = d.with_help(format!("did you mean `{guess}`?"));
-                    }
-                    self.diags.push(d);
+                    self.diags
+                        .push(suggest(d, name, scope.keys().map(String::as_str)));
                 }
             }
         }
@@ -1259,31 +1305,30 @@ impl Validator<'_> {
 
     fn threshold_scope(&mut self, path: &Path, scene: &Scene, scoped: &ScopedThreshold) {
         let Some(chain) = scene.chains.iter().find(|c| c.name == scoped.chain) else {
-            let mut d = self.err(
+            let d = self.err(
                 "plan::undefined-chain",
                 &path.key("chain"),
                 format!("no chain `{}` in this scene", scoped.chain),
             );
-            if let Some(guess) =
-                did_you_mean(&scoped.chain, scene.chains.iter().map(|c| c.name.as_str()))
-            {
-                d = d.with_help(format!("did you mean `{guess}`?"));
-            }
-            self.diags.push(d);
+            self.diags.push(suggest(
+                d,
+                &scoped.chain,
+                scene.chains.iter().map(|c| c.name.as_str()),
+            ));
             return;
         };
         if let Some(step) = &scoped.step {
             if !chain.steps.iter().any(|s| &s.name == step) {
-                let mut d = self.err(
+                let d = self.err(
                     "plan::undefined-step",
                     &path.key("step"),
                     format!("chain `{}` has no step `{step}`", chain.name),
                 );
-                if let Some(guess) = did_you_mean(step, chain.steps.iter().map(|s| s.name.as_str()))
-                {
-                    d = d.with_help(format!("did you mean `{guess}`?"));
-                }
-                self.diags.push(d);
+                self.diags.push(suggest(
+                    d,
+                    step,
+                    chain.steps.iter().map(|s| s.name.as_str()),
+                ));
             }
         }
     }
@@ -1671,57 +1716,100 @@ impl Validator<'_> {
         }
     }
 
-    fn concurrency_levels(&mut self, lp: &Path, scene: &Scene, load: &Load) -> Option<Totals> {
-        if load.steps.is_some() {
+    /// Levels for a whole scene (`start`/`max`), after rejecting the other mode's
+    /// per-chain or per-step levels.
+    fn scene_wide_levels(&mut self, lp: &Path, load: &Load, mode: LoadMode) -> Option<Totals> {
+        let words = LevelWords::of(mode);
+        if words.misplaced_present(load) {
             self.diags.push(
                 self.key_err(
                     "plan::inconsistent",
-                    &lp.key("steps"),
-                    "per-step levels are RPS; this load is in concurrency mode",
+                    &lp.key(words.other_key),
+                    words.misplaced,
                 )
-                .with_help("use `chains:` for virtual users per chain, or `mode: rps`"),
+                .with_help(words.misplaced_help),
             );
         }
-        let Some(per_chain) = &load.chains else {
-            let Some(level) = self.scene_level(load) else {
-                self.diags.push(
-                    self.err(
-                        "plan::missing-key",
-                        lp,
-                        "no load level: set `max` (and `start`), or `chains:` per chain",
-                    )
-                    .with_help("e.g. `start: 10, max: 100`"),
-                );
-                return None;
-            };
-            self.level(lp, level, MAX_CONCURRENCY, "virtual users");
-            return Some(Totals {
-                start: level.start.into(),
-                max: level.max.into(),
-            });
+        let Some(level) = self.scene_level(load) else {
+            self.diags.push(
+                self.err(
+                    "plan::missing-key",
+                    lp,
+                    format!(
+                        "no load level: set `max` (and `start`), or `{}:` per {}",
+                        words.key, words.per
+                    ),
+                )
+                .with_help(words.example),
+            );
+            return None;
         };
+        self.level(lp, level, words.ceiling, words.unit);
+        Some(Totals {
+            start: level.start.into(),
+            max: level.max.into(),
+        })
+    }
+
+    /// Per-chain or per-step levels must not add up past PTS's per-scene maximum.
+    fn total_ceiling(&mut self, lp: &Path, totals: &Totals, mode: LoadMode) {
+        let words = LevelWords::of(mode);
+        if totals.max > u64::from(words.ceiling) {
+            self.diags.push(self.err(
+                "plan::out-of-range",
+                &lp.key(words.key),
+                format!(
+                    "{} {} in total, above PTS's per-scene maximum of {}",
+                    totals.max, words.unit, words.ceiling
+                ),
+            ));
+        }
+    }
+
+    /// Warns that scene-wide levels lose to per-chain or per-step ones.
+    fn scene_wide_ignored(&mut self, lp: &Path, load: &Load, mode: LoadMode) {
+        let words = LevelWords::of(mode);
+        if words.misplaced_present(load) {
+            self.diags.push(
+                self.key_err(
+                    "plan::inconsistent",
+                    &lp.key(words.other_key),
+                    words.misplaced,
+                )
+                .with_help(words.misplaced_help),
+            );
+        }
         if load.start.is_some() || load.max.is_some() {
             self.diags.push(self.warning(
                 "plan::ignored",
                 lp,
-                "scene-wide `start`/`max` are ignored when `chains:` sets levels per chain",
+                format!(
+                    "scene-wide `start`/`max` are ignored when `{}:` sets levels per {}",
+                    words.key, words.per
+                ),
             ));
         }
+    }
+
+    fn concurrency_levels(&mut self, lp: &Path, scene: &Scene, load: &Load) -> Option<Totals> {
+        let Some(per_chain) = &load.chains else {
+            return self.scene_wide_levels(lp, load, LoadMode::Concurrency);
+        };
+        self.scene_wide_ignored(lp, load, LoadMode::Concurrency);
         let mut totals = Totals { start: 0, max: 0 };
         for (name, level) in per_chain {
             let p = lp.key("chains").key(name);
             if !scene.chains.iter().any(|c| &c.name == name) {
-                let mut d = self.key_err(
+                let d = self.key_err(
                     "plan::undefined-chain",
                     &p,
                     format!("no chain `{name}` in this scene"),
                 );
-                if let Some(guess) =
-                    did_you_mean(name, scene.chains.iter().map(|c| c.name.as_str()))
-                {
-                    d = d.with_help(format!("did you mean `{guess}`?"));
-                }
-                self.diags.push(d);
+                self.diags.push(suggest(
+                    d,
+                    name,
+                    scene.chains.iter().map(|c| c.name.as_str()),
+                ));
             }
             self.level(&p, *level, MAX_CONCURRENCY, "virtual users");
             totals.start += u64::from(level.start);
@@ -1739,86 +1827,44 @@ impl Validator<'_> {
                 );
             }
         }
-        if totals.max > u64::from(MAX_CONCURRENCY) {
-            self.diags.push(self.err(
-                "plan::out-of-range",
-                &lp.key("chains"),
-                format!(
-                    "{} virtual users in total, above PTS's per-scene maximum of {MAX_CONCURRENCY}",
-                    totals.max
-                ),
-            ));
-        }
+        self.total_ceiling(lp, &totals, LoadMode::Concurrency);
         Some(totals)
     }
 
     fn rps_levels(&mut self, lp: &Path, scene: &Scene, load: &Load) -> Option<Totals> {
-        if load.chains.is_some() {
-            self.diags.push(
-                self.key_err(
-                    "plan::inconsistent",
-                    &lp.key("chains"),
-                    "per-chain levels are virtual users; this load is in rps mode",
-                )
-                .with_help("use `steps:` for RPS per step, or `mode: concurrency`"),
-            );
-        }
         let Some(per_step) = &load.steps else {
-            let Some(level) = self.scene_level(load) else {
-                self.diags.push(
-                    self.err(
-                        "plan::missing-key",
-                        lp,
-                        "no load level: set `max` (and `start`), or `steps:` per step",
-                    )
-                    .with_help("e.g. `start: 100, max: 500`"),
-                );
-                return None;
-            };
-            self.level(lp, level, MAX_RPS, "requests per second");
-            return Some(Totals {
-                start: level.start.into(),
-                max: level.max.into(),
-            });
+            return self.scene_wide_levels(lp, load, LoadMode::Rps);
         };
-        if load.start.is_some() || load.max.is_some() {
-            self.diags.push(self.warning(
-                "plan::ignored",
-                lp,
-                "scene-wide `start`/`max` are ignored when `steps:` sets levels per step",
-            ));
-        }
+        self.scene_wide_ignored(lp, load, LoadMode::Rps);
         let mut totals = Totals { start: 0, max: 0 };
         for (chain_name, steps) in per_step {
             let cp = lp.key("steps").key(chain_name);
             let Some(chain) = scene.chains.iter().find(|c| &c.name == chain_name) else {
-                let mut d = self.key_err(
+                let d = self.key_err(
                     "plan::undefined-chain",
                     &cp,
                     format!("no chain `{chain_name}` in this scene"),
                 );
-                if let Some(guess) =
-                    did_you_mean(chain_name, scene.chains.iter().map(|c| c.name.as_str()))
-                {
-                    d = d.with_help(format!("did you mean `{guess}`?"));
-                }
-                self.diags.push(d);
+                self.diags.push(suggest(
+                    d,
+                    chain_name,
+                    scene.chains.iter().map(|c| c.name.as_str()),
+                ));
                 continue;
             };
             for (step_name, level) in steps {
                 let sp = cp.key(step_name);
                 if !chain.steps.iter().any(|s| &s.name == step_name) {
-                    let mut d = self.key_err(
+                    let d = self.key_err(
                         "plan::undefined-step",
                         &sp,
                         format!("chain `{chain_name}` has no step `{step_name}`"),
                     );
-                    if let Some(guess) =
-                        did_you_mean(step_name, chain.steps.iter().map(|s| s.name.as_str()))
-                    {
-                        d = d.with_help(format!("did you mean `{guess}`?"));
-                    }
-                    self.diags.push(d);
+                    self.diags.push(suggest(
+                        d,
+                        step_name,
+                        chain.steps.iter().map(|s| s.name.as_str()),
+                    ));
                 }
                 self.level(&sp, *level, MAX_RPS, "requests per second");
                 totals.start += u64::from(level.start);
@@ -1869,16 +1915,7 @@ impl Validator<'_> {
                 ));
             }
         }
-        if totals.max > u64::from(MAX_RPS) {
-            self.diags.push(self.err(
-                "plan::out-of-range",
-                &lp.key("steps"),
-                format!(
-                    "{} requests per second in total, above PTS's per-scene maximum of {MAX_RPS}",
-                    totals.max
-                ),
-            ));
-        }
+        self.total_ceiling(lp, &totals, LoadMode::Rps);
         Some(totals)
     }
 
@@ -2103,6 +2140,18 @@ fn join_and(words: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `d` with a "did you mean" hint when `word` looks like a typo of a candidate.
+fn suggest<'c>(
+    d: Diagnostic,
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Diagnostic {
+    match did_you_mean(word, candidates) {
+        Some(guess) => d.with_help(format!("did you mean `{guess}`?")),
+        None => d,
     }
 }
 
