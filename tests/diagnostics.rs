@@ -267,23 +267,14 @@ fn findings(out: &std::process::Output) -> Vec<(String, u64)> {
     found
 }
 
-#[test]
-fn structural_mistakes_are_all_reported_in_one_run() {
-    let file = format!("{MULTI}/structural.yaml");
+/// Validates `tests/fixtures/errors/multi/NAME.yaml` and checks that every expected
+/// `(code, line)` is reported in the one run, then snapshots the text output.
+fn all_in_one_run(name: &str, expected: &[(&str, u64)]) {
+    let file = format!("{MULTI}/{name}.yaml");
     let found = findings(&validate(&[&file, "--format", "json"]));
-    let expected = [
-        ("plan::unknown-key", 4),
-        ("plan::invalid-value", 9),
-        ("plan::wrong-type", 13),
-        ("plan::missing-key", 21),
-        ("plan::unknown-key", 23),
-        ("plan::wrong-type", 25),
-        ("plan::wrong-type", 28),
-        ("plan::invalid-duration", 30),
-    ];
     for (code, line) in expected {
         assert!(
-            found.iter().any(|(c, l)| c == code && *l == line),
+            found.iter().any(|(c, l)| c == code && l == line),
             "missing {code} on line {line}; found {found:?}"
         );
     }
@@ -294,37 +285,40 @@ fn structural_mistakes_are_all_reported_in_one_run() {
         omit_expression => true,
         description => format!("ptsplan validate {file}"),
     }, {
-        insta::assert_snapshot!("multi-structural", stderr(&text));
+        insta::assert_snapshot!(format!("multi-{name}"), stderr(&text));
     });
 }
 
 #[test]
+fn structural_mistakes_are_all_reported_in_one_run() {
+    all_in_one_run(
+        "structural",
+        &[
+            ("plan::unknown-key", 4),
+            ("plan::invalid-value", 9),
+            ("plan::wrong-type", 13),
+            ("plan::missing-key", 21),
+            ("plan::unknown-key", 23),
+            ("plan::wrong-type", 25),
+            ("plan::wrong-type", 28),
+            ("plan::invalid-duration", 30),
+        ],
+    );
+}
+
+#[test]
 fn semantic_mistakes_of_several_kinds_are_all_reported_in_one_run() {
-    let file = format!("{MULTI}/semantic.yaml");
-    let found = findings(&validate(&[&file, "--format", "json"]));
-    let expected = [
-        ("plan::token-expires", 20),
-        ("plan::undefined-variable", 24),
-        ("plan::out-of-range", 26),
-        ("plan::undefined-parameter", 31),
-        ("plan::duplicate-name", 32),
-        ("plan::invalid-url", 33),
-        ("plan::rps-increases", 40),
-        ("plan::invalid-threshold", 42),
-    ];
-    for (code, line) in expected {
-        assert!(
-            found.iter().any(|(c, l)| c == code && *l == line),
-            "missing {code} on line {line}; found {found:?}"
-        );
-    }
-    let text = validate(&[&file]);
-    insta::with_settings!({
-        snapshot_path => "fixtures/errors/snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-        description => format!("ptsplan validate {file}"),
-    }, {
-        insta::assert_snapshot!("multi-semantic", stderr(&text));
-    });
+    all_in_one_run(
+        "semantic",
+        &[
+            ("plan::token-expires", 20),
+            ("plan::undefined-variable", 24),
+            ("plan::out-of-range", 26),
+            ("plan::undefined-parameter", 31),
+            ("plan::duplicate-name", 32),
+            ("plan::invalid-url", 33),
+            ("plan::rps-increases", 40),
+            ("plan::invalid-threshold", 42),
+        ],
+    );
 }
