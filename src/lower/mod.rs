@@ -32,6 +32,8 @@ pub struct Lowered {
     pub key: String,
     /// The desired scene (no `SceneId`: the planner fills it for updates).
     pub scene: wire::Scene,
+    /// When the scene runs (the planner proposes runs from it).
+    pub run: RunPolicy,
 }
 
 /// What lowering could not resolve.
@@ -66,6 +68,7 @@ pub fn lower(
             Lowered {
                 key: key.clone(),
                 scene: lower_scene(&mut resolver, dir, key, scene),
+                run: scene.run.unwrap_or_default(),
             }
         })
         .collect();

@@ -33,6 +33,10 @@ pub struct Marker {
     /// Token steps and how they refresh, per relation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tokens: Vec<TokenStep>,
+    /// Fingerprint of the scene as ptsplan last applied it (written by the applier); a live
+    /// scene whose own fingerprint differs was changed outside ptsplan (drift).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// The token request at the head of a relation and its refresh policy.
@@ -91,6 +95,7 @@ mod tests {
                 refresh: "before_expiry".into(),
                 refresh_ms: Some(300_000),
             }],
+            fingerprint: Some("0123456789abcdef".into()),
         };
         let scene = Scene {
             global_parameter_list: vec![marker.to_parameter()],
