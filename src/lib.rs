@@ -13,6 +13,7 @@
 //! | [`spec`] | the plan-file language: YAML tree with spans, model, validation, JSON Schema |
 //! | [`lower`] | plan → the PTS scenes it asks for (pure), with the ownership marker |
 //! | [`plan`] | the planner: normalized views, field-level diff, one action per scene (pure) |
+//! | [`render`] | one plan model drawn as text, markdown or JSON, secrets masked |
 //! | [`redact`] | masking of secret values in everything printed or written |
 //! | [`wire`] | PTS OpenAPI 2020-10-20 request/response types (PascalCase JSON), data only |
 //! | [`api`] | the signed client side of the wire: signatures (pure), credentials, transport |
@@ -37,5 +38,6 @@ pub mod engine;
 pub mod lower;
 pub mod plan;
 pub mod redact;
+pub mod render;
 pub mod spec;
 pub mod wire;
