@@ -12,7 +12,8 @@
 //! | [`diag`] | sources, spans and miette diagnostics shared by every stage |
 //! | [`spec`] | the plan-file language: YAML tree with spans, model, validation, JSON Schema |
 //! | [`wire`] | PTS OpenAPI 2020-10-20 request/response types (PascalCase JSON), data only |
-//! | [`api`] | the signed client side of the wire: signatures (pure), credentials, transport |
+//! | [`api`] | the signed client side of the wire: signatures (pure), credentials, transport, backend choice |
+//! | [`config`] | `ptsplan.toml`: discovery and reading |
 //! | [`emulator`] | the PTS-compatible local backend (server, auth, state, handlers) |
 //! | [`engine`] | the local load engine that runs wire scenes |
 //!
@@ -28,6 +29,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod emulator;
 pub mod engine;
