@@ -16,7 +16,8 @@
 //! | [`render`] | one plan model drawn as text, markdown or JSON, secrets masked |
 //! | [`redact`] | masking of secret values in everything printed or written |
 //! | [`wire`] | PTS OpenAPI 2020-10-20 request/response types (PascalCase JSON), data only |
-//! | [`api`] | the signed client side of the wire: signatures (pure), credentials, transport |
+//! | [`api`] | the signed client side of the wire: signatures (pure), credentials, transport, backend choice |
+//! | [`config`] | `ptsplan.toml`: discovery and reading |
 //! | [`emulator`] | the PTS-compatible local backend (server, auth, state, handlers) |
 //! | [`engine`] | the local load engine that runs wire scenes |
 //!
@@ -32,6 +33,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod emulator;
 pub mod engine;

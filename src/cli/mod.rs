@@ -3,7 +3,9 @@
 //! Nothing else in the crate imports this module; commands turn arguments into calls on
 //! the library and outcomes into [`ExitCode`]s.
 
+mod backend;
 mod exit;
+mod scenes;
 mod schema;
 mod validate;
 
@@ -11,6 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use backend::BackendArgs;
 pub use exit::Exit;
 
 /// Manage Alibaba Cloud PTS load-test scenes as code.
@@ -44,6 +47,9 @@ pub struct GlobalArgs {
     /// When to use colour. `auto` colours terminals unless NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+    /// Which backend API calls go to.
+    #[command(flatten)]
+    pub backend: BackendArgs,
 }
 
 /// When to colour output.
@@ -83,6 +89,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of plan files (the committed copy is schemas/plan.schema.json).
     Schema(schema::Args),
+    /// Read-only inventory of the backend's scenes: `scenes list`, `scenes get ID`.
+    Scenes(scenes::Args),
 }
 
 /// Entry point of the binary: parse, run, map to an exit code.
@@ -103,6 +111,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Schema(args) => schema::run(args),
+        Command::Scenes(args) => scenes::run(&cli.global, args),
     };
     outcome.into()
 }

@@ -1,0 +1,117 @@
+//! The backend options every command takes (`--backend`, `--endpoint`, `--region`,
+//! `--profile`), and connecting to the backend they select.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use super::{Exit, GlobalArgs};
+use crate::api::backend::{self, Backend, BackendFlags, LocalReason, PtsSettings};
+use crate::api::client::RequestLogger;
+use crate::api::credentials::ProcessEnvironment;
+use crate::api::{ApiError, Client};
+use crate::config::{self, BackendKind};
+use crate::diag::{Diagnostic, Renderer, Sources};
+
+/// Where API calls go. Each overrides the environment and `ptsplan.toml`
+/// (docs/configuration.md).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BackendArgs {
+    /// Backend: `local` (embedded) or `pts` (Alibaba Cloud PTS or a PTS-compatible server).
+    #[arg(long = "backend", global = true, value_enum, value_name = "KIND")]
+    pub kind: Option<BackendKind>,
+    /// PTS endpoint: `host[:port]` (HTTPS) or `http(s)://host[:port]`.
+    #[arg(long, global = true, value_name = "ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// Region id, e.g. `cn-hangzhou`.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Credentials profile in ~/.alibabacloud/credentials or ~/.aliyun/config.json.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+impl BackendArgs {
+    fn flags(&self) -> BackendFlags {
+        BackendFlags {
+            kind: self.kind,
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+        }
+    }
+}
+
+/// A client for the selected backend, and where its key came from (for error hints).
+pub struct Connection {
+    /// The client.
+    pub client: Client,
+    /// The settings it was built from.
+    pub settings: PtsSettings,
+}
+
+impl Connection {
+    /// Prints an API error as a diagnostic naming the credential source.
+    pub fn report(&self, global: &GlobalArgs, error: &ApiError) -> Exit {
+        let source = self.settings.credential.source.to_string();
+        report(global, &error.to_diagnostic(Some(&source)), &Sources::default())
+    }
+}
+
+/// Resolves the backend (flags → environment → ptsplan.toml → defaults) and builds a client.
+/// Problems are printed; the exit code is returned instead.
+pub fn connect(global: &GlobalArgs) -> Result<Connection, Exit> {
+    let mut sources = Sources::default();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let loaded = config::discover(&cwd, &mut sources)
+        .map_err(|diagnostic| report(global, &diagnostic, &sources))?;
+    let resolved = backend::resolve(
+        &global.backend.flags(),
+        &ProcessEnvironment,
+        &loaded.file.backend,
+    )
+    .map_err(|error| report(global, &error.to_diagnostic(), &sources))?;
+    let settings = match resolved {
+        Backend::Pts(settings) => settings,
+        Backend::Local { reason } => {
+            if reason == LocalReason::NoCredentials && !global.quiet {
+                eprintln!(
+                    "using the embedded local backend (no PTS credentials found); see \
+                     docs/backends.md"
+                );
+            }
+            let diagnostic = Diagnostic::error(
+                "backend::local-unavailable",
+                "the embedded local backend is not available in this build yet",
+            )
+            .with_help(
+                "configure PTS credentials (docs/configuration.md#credentials), or point \
+                 --endpoint at a PTS-compatible server",
+            );
+            return Err(report(global, &diagnostic, &sources));
+        }
+    };
+    let logger: Option<RequestLogger> = if global.verbose > 0 {
+        Some(Arc::new(|record| eprintln!("{record}")))
+    } else {
+        None
+    };
+    let client = settings.client(logger).map_err(|error| {
+        report(
+            global,
+            &Diagnostic::error("backend::client", error.to_string()),
+            &sources,
+        )
+    })?;
+    Ok(Connection { client, settings })
+}
+
+/// Prints a diagnostic on stderr and returns [`Exit::Error`].
+pub fn report(global: &GlobalArgs, diagnostic: &Diagnostic, sources: &Sources) -> Exit {
+    let color = global.color.enabled(std::io::stderr().is_terminal());
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100);
+    eprint!("{}", Renderer::new(color, width).render(diagnostic, sources));
+    Exit::Error
+}
