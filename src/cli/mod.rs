@@ -4,6 +4,7 @@
 //! the library and outcomes into [`ExitCode`]s.
 
 mod backend;
+mod emulator;
 mod exit;
 mod scenes;
 mod schema;
@@ -91,6 +92,8 @@ pub enum Command {
     Schema(schema::Args),
     /// Read-only inventory of the backend's scenes: `scenes list`, `scenes get ID`.
     Scenes(scenes::Args),
+    /// The local PTS-compatible backend (`emulator serve`).
+    Emulator(emulator::Args),
 }
 
 /// Entry point of the binary: parse, run, map to an exit code.
@@ -112,6 +115,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Schema(args) => schema::run(args),
         Command::Scenes(args) => scenes::run(&cli.global, args),
+        Command::Emulator(args) => emulator::run(args),
     };
     outcome.into()
 }

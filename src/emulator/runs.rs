@@ -1,0 +1,145 @@
+//! Runs: the seam between the emulator and a load engine, and the run records kept on disk.
+//!
+//! The emulator owns the lifecycle (plan ids, scene status, records, reports); a
+//! [`RunDriver`] only executes a scene. The local engine implements it with a few lines:
+//!
+//! ```text
+//! impl RunDriver for Engine {
+//!     fn start(&self, scene, options) -> Result<Box<dyn RunHandle>, RunError> {
+//!         engine::Run::start(scene, engine::RunOptions { debug: options.debug, allow_hosts: options.allow_hosts, .. })
+//!             .map(|run| Box::new(run) as Box<dyn RunHandle>)
+//!             .map_err(|e| RunError::Failed(e.to_string()))
+//!     }
+//! }
+//! impl RunHandle for engine::Run { running_data, adjust_speed, stop, is_finished → same names;
+//!     fn finish(self: Box<Self>) -> RunOutcome { let r = self.wait(); RunOutcome { details: r.details, samples: r.samples } } }
+//! ```
+//!
+//! Until that adapter exists this build uses [`NoEngine`], which refuses to start: the
+//! emulator never invents load figures.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::wire::{
+    ApiSpeed, GetPtsReportDetailsOutput, GetPtsSceneRunningDataOutput, SamplingLog, Scene,
+};
+
+/// How to run a scene.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// A debug run: each chain once, every request sampled.
+    pub debug: bool,
+    /// Hosts besides loopback that may receive traffic.
+    pub allow_hosts: Vec<String>,
+}
+
+/// Why a run cannot start or change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// No load engine in this build.
+    #[error("the local engine is not available in this build")]
+    EngineUnavailable,
+    /// The engine refused; the text says why (shown to the client).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What a finished run leaves: the report and, for debug runs, the sampled requests.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunOutcome {
+    /// The report's figures (`ReportOverView` and `SceneSnapShot` are filled in by the
+    /// emulator when the engine leaves them out).
+    pub details: GetPtsReportDetailsOutput,
+    /// Sampled requests (debug runs: all of them).
+    pub samples: Vec<SamplingLog>,
+}
+
+/// Starts runs. Implemented by the local engine; shared by every request.
+pub trait RunDriver: Send + Sync {
+    /// Starts `scene` and returns at once; the run continues on the engine's own threads.
+    fn start(&self, scene: &Scene, options: RunOptions) -> Result<Box<dyn RunHandle>, RunError>;
+}
+
+/// A run in progress.
+pub trait RunHandle: Send + Sync {
+    /// Live figures, as `GetPtsSceneRunningData` answers them.
+    fn running_data(&self) -> GetPtsSceneRunningDataOutput;
+    /// Changes the load (`AdjustPtsSceneSpeed`).
+    fn adjust_speed(&self, speeds: &[ApiSpeed]) -> Result<(), RunError>;
+    /// Asks the run to stop; [`is_finished`](RunHandle::is_finished) turns true soon after.
+    fn stop(&self);
+    /// Whether the run has ended (duration reached, stopped, or failed).
+    fn is_finished(&self) -> bool;
+    /// Waits for the end and returns the figures.
+    fn finish(self: Box<Self>) -> RunOutcome;
+}
+
+/// The driver of builds without an engine: every start fails with
+/// [`RunError::EngineUnavailable`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoEngine;
+
+impl RunDriver for NoEngine {
+    fn start(&self, _: &Scene, _: RunOptions) -> Result<Box<dyn RunHandle>, RunError> {
+        Err(RunError::EngineUnavailable)
+    }
+}
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RunState {
+    /// Sending load.
+    Running,
+    /// Ended with a report.
+    Finished,
+    /// The server stopped during the run; no figures.
+    Interrupted,
+}
+
+/// A run as stored in `runs/<PlanId>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RunRecord {
+    pub plan_id: String,
+    pub scene_id: String,
+    pub scene_name: String,
+    pub debug: bool,
+    pub state: RunState,
+    /// Epoch milliseconds.
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub start_time: String,
+    pub end_time: Option<String>,
+    /// The report (load runs, once finished).
+    #[serde(default)]
+    pub report: Option<GetPtsReportDetailsOutput>,
+    /// The last live figures, answered by `GetPtsSceneRunningData` after the end.
+    #[serde(default)]
+    pub last_data: Option<GetPtsSceneRunningDataOutput>,
+    /// Sampled requests (debug runs).
+    #[serde(default)]
+    pub samples: Vec<SamplingLog>,
+}
+
+/// A run in progress, in memory.
+pub(crate) struct Active {
+    pub plan_id: String,
+    pub debug: bool,
+    pub handle: Box<dyn RunHandle>,
+}
+
+/// The runs in progress, by scene id (a scene runs at most one at a time).
+#[derive(Default)]
+pub(crate) struct ActiveRuns {
+    pub by_scene: Mutex<HashMap<String, Active>>,
+}
+
+impl ActiveRuns {
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Active>> {
+        self.by_scene.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
