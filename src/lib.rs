@@ -11,6 +11,7 @@
 //! | [`cli`] | clap arguments → resolved options; one file per command. Nothing imports it. |
 //! | [`diag`] | sources, spans and miette diagnostics shared by every stage |
 //! | [`spec`] | the plan-file language: YAML tree with spans, model, validation, JSON Schema |
+//! | [`live`] | reading every live scene through the client (read-only) |
 //! | [`lower`] | plan → the PTS scenes it asks for (pure), with the ownership marker |
 //! | [`plan`] | the planner: normalized views, field-level diff, one action per scene (pure) |
 //! | [`render`] | one plan model drawn as text, markdown or JSON, secrets masked |
@@ -37,6 +38,7 @@ pub mod config;
 pub mod diag;
 pub mod emulator;
 pub mod engine;
+pub mod live;
 pub mod lower;
 pub mod plan;
 pub mod redact;

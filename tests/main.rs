@@ -4,5 +4,6 @@
 mod diagnostics;
 mod examples;
 mod fuzz;
+mod plan;
 mod schema;
 mod util;

@@ -1,7 +1,6 @@
 //! The backend options every command takes (`--backend`, `--endpoint`, `--region`,
 //! `--profile`), and connecting to the backend they select.
 
-use std::io::IsTerminal;
 use std::sync::Arc;
 
 use super::{Exit, GlobalArgs};
@@ -10,7 +9,7 @@ use crate::api::client::RequestLogger;
 use crate::api::credentials::ProcessEnvironment;
 use crate::api::{ApiError, Client};
 use crate::config::{self, BackendKind};
-use crate::diag::{Diagnostic, Renderer, Sources};
+use crate::diag::{Diagnostic, Sources};
 
 /// Where API calls go. Each overrides the environment and `ptsplan.toml`
 /// (docs/configuration.md).
@@ -53,7 +52,11 @@ impl Connection {
     /// Prints an API error as a diagnostic naming the credential source.
     pub fn report(&self, global: &GlobalArgs, error: &ApiError) -> Exit {
         let source = self.settings.credential.source.to_string();
-        report(global, &error.to_diagnostic(Some(&source)), &Sources::default())
+        report(
+            global,
+            &error.to_diagnostic(Some(&source)),
+            &Sources::default(),
+        )
     }
 }
 
@@ -107,11 +110,9 @@ pub fn connect(global: &GlobalArgs) -> Result<Connection, Exit> {
 
 /// Prints a diagnostic on stderr and returns [`Exit::Error`].
 pub fn report(global: &GlobalArgs, diagnostic: &Diagnostic, sources: &Sources) -> Exit {
-    let color = global.color.enabled(std::io::stderr().is_terminal());
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100);
-    eprint!("{}", Renderer::new(color, width).render(diagnostic, sources));
+    eprint!(
+        "{}",
+        super::stderr_renderer(global).render(diagnostic, sources)
+    );
     Exit::Error
 }

@@ -6,6 +6,7 @@
 mod backend;
 mod emulator;
 mod exit;
+mod plan;
 mod scenes;
 mod schema;
 mod validate;
@@ -90,6 +91,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of plan files (the committed copy is schemas/plan.schema.json).
     Schema(schema::Args),
+    /// Show what apply would change: read live scenes, diff them against the plan.
+    Plan(plan::Args),
     /// Read-only inventory of the backend's scenes: `scenes list`, `scenes get ID`.
     Scenes(scenes::Args),
     /// The local PTS-compatible backend (`emulator serve`).
@@ -114,8 +117,31 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Schema(args) => schema::run(args),
+        Command::Plan(args) => plan::run(&cli.global, args),
         Command::Scenes(args) => scenes::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(args),
     };
     outcome.into()
+}
+
+/// The plan to use when none is named: `./plans` if it exists, else the current directory.
+fn default_plan_dir() -> std::path::PathBuf {
+    let plans = std::path::Path::new("plans");
+    if plans.is_dir() {
+        plans.to_path_buf()
+    } else {
+        std::path::PathBuf::from(".")
+    }
+}
+
+/// The diagnostic renderer for standard error: colour per `--color`, width from `COLUMNS`.
+fn stderr_renderer(global: &GlobalArgs) -> crate::diag::Renderer {
+    let color = global
+        .color
+        .enabled(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100);
+    crate::diag::Renderer::new(color, width)
 }

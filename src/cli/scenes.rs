@@ -73,7 +73,9 @@ async fn run_async(global: &GlobalArgs, connection: &Connection, command: Scenes
             }
         }
         ScenesCommand::Get { id, format } => {
-            let request = GetPtsScene { scene_id: id.clone() };
+            let request = GetPtsScene {
+                scene_id: id.clone(),
+            };
             match connection.client.call(&request).await {
                 Ok(output) => match output.scene {
                     Some(scene) => write_scene(format, &scene),
@@ -140,7 +142,11 @@ fn write_list(format: Format, scenes: &[SceneView]) -> std::io::Result<()> {
 }
 
 /// Columns padded to their widest cell (in characters), two spaces apart.
-fn write_table(out: &mut impl Write, header: [&str; 4], rows: &[[String; 4]]) -> std::io::Result<()> {
+fn write_table(
+    out: &mut impl Write,
+    header: [&str; 4],
+    rows: &[[String; 4]],
+) -> std::io::Result<()> {
     let mut widths = header.map(|cell| cell.chars().count());
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {

@@ -1,12 +1,12 @@
 //! `ptsplan validate [PATHS]`: check plans and report every problem at once.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::{Exit, Format, GlobalArgs};
-use crate::diag::{Renderer, json_report};
+use super::{Exit, Format, GlobalArgs, default_plan_dir, stderr_renderer};
+use crate::diag::json_report;
 use crate::spec::{self, Env, Loaded};
 
 /// Arguments of `ptsplan validate`.
@@ -59,22 +59,8 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     }
 }
 
-fn default_plan_dir() -> PathBuf {
-    let plans = Path::new("plans");
-    if plans.is_dir() {
-        plans.to_path_buf()
-    } else {
-        PathBuf::from(".")
-    }
-}
-
 fn write_text(global: &GlobalArgs, results: &[(PathBuf, Loaded)]) -> std::io::Result<()> {
-    let color = global.color.enabled(std::io::stderr().is_terminal());
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100);
-    let renderer = Renderer::new(color, width);
+    let renderer = stderr_renderer(global);
     let mut stderr = std::io::stderr().lock();
     let mut stdout = std::io::stdout().lock();
     for (path, loaded) in results {

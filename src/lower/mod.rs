@@ -427,16 +427,26 @@ fn body(r: &mut Resolver<'_>, body: &model::Body) -> wire::Body {
     }
 }
 
-/// A data file as a PTS file parameter: URLs stay as they are, local files become absolute
-/// `file://` addresses (uploading them to OSS is the applier's job).
+/// A data file as a PTS file parameter. URLs stay as they are. A local file is named by its
+/// path relative to the plan, with a fingerprint of its content (`data/users.csv#sha256=…`),
+/// so the address is the same on every machine and an edited file shows in the plan as a
+/// changed address, never as its rows. (Uploading local files to OSS and addressing them
+/// there is the applier's job.)
 fn file_parameter(r: &mut Resolver<'_>, dir: &Path, file: &str) -> wire::FileParameter {
     let file = r.text(file);
     let address = if file.contains("://") {
         file.clone()
     } else {
-        let path = dir.join(&file);
-        let absolute = std::path::absolute(&path).unwrap_or(path);
-        format!("file://{}", absolute.display())
+        match std::fs::read(dir.join(&file)) {
+            Ok(bytes) => {
+                use sha2::{Digest, Sha256};
+                format!(
+                    "{file}#sha256={}",
+                    hex::encode(&Sha256::digest(&bytes)[..8])
+                )
+            }
+            Err(_) => file.clone(),
+        }
     };
     let name = file.rsplit(['/', '\\']).next().unwrap_or(&file).to_owned();
     wire::FileParameter {

@@ -69,6 +69,9 @@ fn walk(
                 path.pop();
             }
         }
+        // An empty list or mapping on one side only says nothing a reviewer needs.
+        (None, Some(Value::Object(m))) | (Some(Value::Object(m)), None) if m.is_empty() => {}
+        (None, Some(Value::Array(l))) | (Some(Value::Array(l)), None) if l.is_empty() => {}
         (b, a) if b != a => out.push(FieldChange {
             path: path.clone(),
             before: b.cloned(),

@@ -1,0 +1,144 @@
+//! `ptsplan plan [PATH]`: read live state, diff it against the plan, print the changes.
+//!
+//! Read-only: it lists and reads scenes and calls no mutating action. Exit codes: 0 (no
+//! changes, or changes without `--detailed-exitcode`), 1 (error), 2 (changes present, with
+//! `--detailed-exitcode`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::backend::{connect, report};
+use super::{Exit, GlobalArgs, default_plan_dir, stderr_renderer};
+use crate::diag::{Diagnostic, Sources};
+use crate::plan::{self, Options};
+use crate::render::plan as render;
+use crate::spec::{self, Env};
+
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// Terraform-like text for terminals.
+    #[default]
+    Text,
+    /// For pull-request comments and CI step summaries.
+    Markdown,
+    /// Versioned, machine-readable (docs/plan-json.md).
+    Json,
+}
+
+/// Arguments of `ptsplan plan`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The plan: a plan file, or a directory whose *.yaml files form one plan.
+    /// Default: ./plans if it exists, else the current directory.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Exit 2 when there are changes (0: none, 1: error) — for CI drift checks.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Propose deleting owned scenes that left the plan.
+    #[arg(long)]
+    pub prune: bool,
+    /// Propose runs per each scene's `run` policy (what `apply --run` would start).
+    #[arg(long)]
+    pub run: bool,
+    /// One line per scene address and action, for very large plans.
+    #[arg(long)]
+    pub summary: bool,
+}
+
+/// Runs the command.
+pub fn run(global: &GlobalArgs, args: Args) -> Exit {
+    let path = args.path.clone().unwrap_or_else(default_plan_dir);
+    let lookup = |name: &str| std::env::var(name).ok();
+    let env = Env {
+        now: jiff::Timestamp::now(),
+        var: &lookup,
+        require_env: true,
+    };
+    let loaded = spec::check(&path, &env);
+    eprint!(
+        "{}",
+        stderr_renderer(global).render_all(&loaded.diagnostics, &loaded.sources)
+    );
+    let (Some(plan_file), false) = (&loaded.plan, loaded.diagnostics.has_errors()) else {
+        eprintln!(
+            "error: {} is not a valid plan; nothing was read from the backend",
+            path.display()
+        );
+        return Exit::Error;
+    };
+    let dir = plan_dir(&path);
+    let (desired, redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
+        Ok(lowered) => lowered,
+        Err(missing) => {
+            for m in missing {
+                eprintln!(
+                    "error: {}: `${{{}.{}}}` cannot be resolved",
+                    m.place, m.namespace, m.name
+                );
+            }
+            return Exit::Error;
+        }
+    };
+    let connection = match connect(global) {
+        Ok(connection) => connection,
+        Err(exit) => return exit,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            let d = Diagnostic::error("cli::runtime", format!("cannot start: {error}"));
+            return report(global, &d, &Sources::default());
+        }
+    };
+    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
+        Ok(live) => live,
+        Err(error) => return connection.report(global, &error),
+    };
+    let options = Options {
+        prune: args.prune,
+        run: args.run,
+    };
+    let proposal = plan::plan(&plan_file.workspace, &desired, &live, options);
+    let text = if args.summary {
+        render::one_line_per_scene(&proposal)
+    } else {
+        match args.format {
+            PlanFormat::Text => render::text(&proposal, &redactor),
+            PlanFormat::Markdown => render::markdown(&proposal, &redactor),
+            PlanFormat::Json => {
+                let mut json = serde_json::to_string_pretty(&render::json(&proposal, &redactor))
+                    .unwrap_or_default();
+                json.push('\n');
+                json
+            }
+        }
+    };
+    if let Err(error) = std::io::stdout().write_all(text.as_bytes()) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the plan: {error}");
+            return Exit::Error;
+        }
+    }
+    if args.detailed_exitcode && proposal.has_changes() {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    }
+}
+
+/// The directory relative data files are resolved against.
+fn plan_dir(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.to_path_buf()
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+}
