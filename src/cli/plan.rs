@@ -48,6 +48,10 @@ pub struct Args {
     /// One line per scene address and action, for very large plans.
     #[arg(long)]
     pub summary: bool,
+    /// Fail (exit 1) when the plan's estimated cost exceeds this many PTS Virtual User
+    /// Minutes (docs/cost.md).
+    #[arg(long, value_name = "N")]
+    pub max_vum: Option<f64>,
 }
 
 /// Runs the command.
@@ -106,7 +110,12 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         prune: args.prune,
         run: args.run,
     };
-    let proposal = plan::plan(&plan_file.workspace, &desired, &live, options);
+    let mut proposal = plan::plan(&plan_file.workspace, &desired, &live, options);
+    proposal.estimates = plan_file
+        .scenes
+        .iter()
+        .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
+        .collect();
     let text = if args.summary {
         render::one_line_per_scene(&proposal)
     } else {
@@ -124,6 +133,15 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     if let Err(error) = std::io::stdout().write_all(text.as_bytes()) {
         if error.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: cannot write the plan: {error}");
+            return Exit::Error;
+        }
+    }
+    if let Some(budget) = args.max_vum {
+        let total = proposal.total_vum();
+        if total > budget {
+            eprintln!(
+                "error: the plan is estimated at {total:.0} VUM, over the --max-vum budget of {budget:.0}"
+            );
             return Exit::Error;
         }
     }

@@ -8,6 +8,7 @@
 //! else made with the same name is never touched.
 
 pub mod action;
+pub mod cost;
 pub mod diff;
 pub mod view;
 
@@ -62,6 +63,8 @@ pub struct Plan {
     /// Things a reviewer should know that change nothing (owned scenes left out of the
     /// plan without `prune`, name clashes with scenes of other owners).
     pub notes: Vec<String>,
+    /// Load and cost estimate per scene key (filled by the caller from the plan files).
+    pub estimates: Vec<(String, cost::Estimate)>,
 }
 
 impl Plan {
@@ -75,6 +78,11 @@ impl Plan {
     /// How many scenes get `action`.
     pub fn count(&self, action: Action) -> usize {
         self.scenes.iter().filter(|s| s.action == action).count()
+    }
+
+    /// Total VUM of every scene's estimate.
+    pub fn total_vum(&self) -> f64 {
+        self.estimates.iter().map(|(_, e)| e.vum).sum()
     }
 
     /// How many scenes will be run.

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use similar::TextDiff;
 
+use crate::plan::cost::Estimate;
 use crate::plan::{Action, FieldChange, Plan, SceneChange};
 use crate::redact::Redactor;
 
@@ -211,6 +212,13 @@ pub fn text(plan: &Plan, redactor: &Redactor) -> String {
         }
         out.push('\n');
     }
+    if !plan.estimates.is_empty() {
+        out.push_str("Load and cost (PTS billing rule: docs/cost.md):\n");
+        for (key, e) in &plan.estimates {
+            let _ = writeln!(out, "  scene.{key}: {}", describe(e));
+        }
+        let _ = writeln!(out, "  total: {} VUM\n", thousands(plan.total_vum()));
+    }
     if !plan.notes.is_empty() {
         out.push_str("Notes:\n");
         for note in &plan.notes {
@@ -221,6 +229,47 @@ pub fn text(plan: &Plan, redactor: &Redactor) -> String {
     out.push_str(&summary(plan));
     out.push('\n');
     out
+}
+
+/// One estimate in words: peak, time, runs, requests, IPs and VUM.
+fn describe(e: &Estimate) -> String {
+    let unit = if e.mode == "rps" { "RPS" } else { "VU" };
+    let runs = if e.runs > 1 {
+        format!(" in {} runs", e.runs)
+    } else {
+        String::new()
+    };
+    let requests = e
+        .requests
+        .map(|r| format!(", ~{} requests", thousands(r as f64)))
+        .unwrap_or_default();
+    format!(
+        "peak {} {unit}, {} min{runs}{requests}, {} IP(s), {} VUM",
+        thousands(e.peak as f64),
+        e.minutes,
+        e.ips,
+        thousands(e.vum)
+    )
+}
+
+/// A number with thousands separators and at most two decimals.
+fn thousands(n: f64) -> String {
+    let rounded = (n * 100.0).round() / 100.0;
+    let whole = rounded.trunc() as u64;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let fraction = rounded - whole as f64;
+    if fraction.abs() < 1e-9 {
+        grouped
+    } else {
+        format!("{grouped}{}", &format!("{fraction:.2}")[1..])
+    }
 }
 
 /// One line per scene address and action (`plan --summary`), for very large plans.
@@ -282,6 +331,14 @@ pub fn json(plan: &Plan, redactor: &Redactor) -> Value {
         },
         "scenes": scenes,
         "notes": plan.notes.iter().map(|n| redactor.redact(n)).collect::<Vec<_>>(),
+        "estimate": {
+            "total_vum": plan.total_vum(),
+            "scenes": plan.estimates.iter().map(|(key, e)| {
+                let mut v = serde_json::to_value(e).unwrap_or_default();
+                v["address"] = Value::from(format!("scene.{key}"));
+                v
+            }).collect::<Vec<_>>(),
+        },
     })
 }
 
@@ -311,6 +368,28 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
             );
         }
         out.push('\n');
+    }
+    if !plan.estimates.is_empty() {
+        out.push_str(
+            "| scene | mode | peak | minutes | runs | IPs | VUM |\n|---|---|---|---|---|---|---|\n",
+        );
+        for (key, e) in &plan.estimates {
+            let _ = writeln!(
+                out,
+                "| `{key}` | {} | {} | {} | {} | {} | {} |",
+                e.mode,
+                thousands(e.peak as f64),
+                e.minutes,
+                e.runs,
+                e.ips,
+                thousands(e.vum)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nEstimated cost: **{} VUM** (PTS billing rule, see docs/cost.md).\n",
+            thousands(plan.total_vum())
+        );
     }
     let footer_room = 600;
     let mut left_out = Vec::new();

@@ -24,6 +24,26 @@ fn scene(key: &str, action: Action, changes: Vec<FieldChange>) -> SceneChange {
     }
 }
 
+fn estimate(
+    mode: &'static str,
+    peak: u64,
+    runs: u64,
+    minutes: f64,
+    requests: Option<u64>,
+    ips: u64,
+    vum: f64,
+) -> Estimate {
+    Estimate {
+        mode,
+        peak,
+        runs,
+        minutes,
+        requests,
+        ips,
+        vum,
+    }
+}
+
 const SECRET: &str = "wx-app-secret-1234";
 
 fn redactor() -> Redactor {
@@ -89,6 +109,10 @@ fn every_case() -> Plan {
             scene("stable", Action::NoOp, vec![]),
         ],
         notes: vec!["scene `archived` (`mp-archived`) is owned by workspace `mall-mp` but no longer in the plan; it is kept (plan with --prune to delete it)".to_owned()],
+        estimates: vec![
+            ("checkout".to_owned(), estimate("concurrency", 200, 1, 10.0, None, 1, 5_050.0)),
+            ("order".to_owned(), estimate("rps", 3_000, 1, 5.0, Some(300_000), 1, 2_525.0)),
+        ],
     }
 }
 
@@ -122,6 +146,7 @@ fn summary_line_and_no_changes() {
     let quiet = Plan {
         scenes: vec![scene("stable", Action::NoOp, vec![])],
         notes: vec![],
+        estimates: vec![],
     };
     assert_eq!(
         text(&quiet, &redactor()),
@@ -145,6 +170,7 @@ fn markdown_stays_under_the_comment_limit() {
             .map(|i| scene(&format!("s{i}"), Action::Create, big.clone()))
             .collect(),
         notes: vec![],
+        estimates: vec![],
     };
     let out = markdown(&plan, &redactor());
     assert!(out.len() < MARKDOWN_LIMIT, "{}", out.len());
