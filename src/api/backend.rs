@@ -40,7 +40,7 @@ pub struct BackendFlags {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Backend {
     /// PTS, or a PTS-compatible server at a configured endpoint.
-    Pts(PtsSettings),
+    Pts(Box<PtsSettings>),
     /// The embedded local backend.
     Local {
         /// Why it was chosen.
@@ -126,11 +126,12 @@ impl BackendError {
     pub fn to_diagnostic(&self) -> Diagnostic {
         match self {
             Self::Credentials(error) => error.to_diagnostic(),
-            Self::NoCredentials { .. } => Diagnostic::error("backend::no-credentials", self.to_string())
-                .with_help(
+            Self::NoCredentials { .. } => {
+                Diagnostic::error("backend::no-credentials", self.to_string()).with_help(
                     "export ALICLOUD_ACCESS_KEY_ID and ALICLOUD_ACCESS_KEY_SECRET, or configure \
                      ~/.alibabacloud/credentials; see docs/configuration.md#credentials",
-                ),
+                )
+            }
             Self::Invalid { .. } | Self::Endpoint { .. } => {
                 Diagnostic::error("backend::invalid", self.to_string())
                     .with_help("see docs/configuration.md")
@@ -162,7 +163,8 @@ pub fn resolve(
         ("ptsplan.toml [backend] endpoint", file.endpoint.clone()),
     ])
     .map(|(origin, value)| {
-        Endpoint::parse(&value).map(|endpoint| (origin, endpoint))
+        Endpoint::parse(&value)
+            .map(|endpoint| (origin, endpoint))
             .map_err(|error| BackendError::Endpoint { origin, error })
     })
     .transpose()?;
@@ -217,13 +219,13 @@ pub fn resolve(
         .or_else(|| file.region.clone())
         .or_else(|| credential.region.clone())
         .unwrap_or_else(|| DEFAULT_REGION.to_owned());
-    Ok(Backend::Pts(PtsSettings {
+    Ok(Backend::Pts(Box::new(PtsSettings {
         endpoint: endpoint.map_or_else(Endpoint::pts, |(_, endpoint)| endpoint),
         region,
         credential,
         parallelism,
         rate_limit,
-    }))
+    })))
 }
 
 fn parse_kind(value: &str) -> Result<BackendKind, BackendError> {
@@ -260,7 +262,7 @@ mod tests {
 
     fn pts(backend: Backend) -> PtsSettings {
         match backend {
-            Backend::Pts(settings) => settings,
+            Backend::Pts(settings) => *settings,
             Backend::Local { .. } => panic!("expected pts"),
         }
     }
@@ -282,9 +284,8 @@ mod tests {
 
     #[test]
     fn credentials_mean_pts_with_defaults() {
-        let settings = pts(
-            resolve(&BackendFlags::default(), &keyed(), &BackendTable::default()).expect("ok"),
-        );
+        let settings =
+            pts(resolve(&BackendFlags::default(), &keyed(), &BackendTable::default()).expect("ok"));
         assert_eq!(settings.endpoint, Endpoint::pts());
         assert_eq!(settings.region, DEFAULT_REGION);
         assert_eq!(settings.parallelism, 4);
@@ -390,7 +391,9 @@ mod tests {
         };
         let error = resolve(&BackendFlags::default(), &keyed(), &file).expect_err("bad");
         assert!(
-            error.to_string().starts_with("ptsplan.toml [backend] endpoint: invalid endpoint"),
+            error
+                .to_string()
+                .starts_with("ptsplan.toml [backend] endpoint: invalid endpoint"),
             "{error}"
         );
         for file in [
@@ -422,9 +425,8 @@ mod tests {
         )
         .expect("write");
         let env = StaticEnvironment::with_home(dir.path());
-        let settings = pts(
-            resolve(&BackendFlags::default(), &env, &BackendTable::default()).expect("ok"),
-        );
+        let settings =
+            pts(resolve(&BackendFlags::default(), &env, &BackendTable::default()).expect("ok"));
         assert_eq!(settings.region, "cn-beijing");
     }
 }

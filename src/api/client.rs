@@ -21,8 +21,7 @@ use super::limit::Limiter;
 use super::retry::{RetryPolicy, is_read_only, is_retryable};
 use super::sign::{Credential, SigningParams, encode_pairs, v1, v3};
 use crate::wire::{
-    API_VERSION, Action, ErrorBody, ListPtsScene, Location, Params, Response, SceneView,
-    WireValue,
+    API_VERSION, Action, ErrorBody, ListPtsScene, Location, Params, Response, SceneView, WireValue,
 };
 
 /// Which signature to send.
@@ -251,10 +250,11 @@ impl Client {
         let policy = self.inner.options.retry;
         let mut attempt = 1;
         loop {
-            match self.attempt::<A::Output>(action, &params, read_only, attempt).await {
-                Err(error)
-                    if attempt < policy.max_attempts && is_retryable(&error, read_only) =>
-                {
+            match self
+                .attempt::<A::Output>(action, &params, read_only, attempt)
+                .await
+            {
+                Err(error) if attempt < policy.max_attempts && is_retryable(&error, read_only) => {
                     let retry_after = match &error {
                         ApiError::Api { retry_after, .. } => *retry_after,
                         _ => None,
@@ -650,7 +650,10 @@ mod tests {
             .expect("client with TLS");
         let shown = format!("{client:?}");
         assert!(shown.contains("AKID"), "{shown}");
-        assert!(!shown.contains("the-secret") && !shown.contains("the-token"), "{shown}");
+        assert!(
+            !shown.contains("the-secret") && !shown.contains("the-token"),
+            "{shown}"
+        );
     }
 
     #[tokio::test]

@@ -92,7 +92,10 @@ impl StaticEnvironment {
 
 impl Environment for StaticEnvironment {
     fn var(&self, name: &str) -> Option<String> {
-        self.vars.get(name).filter(|value| !value.is_empty()).cloned()
+        self.vars
+            .get(name)
+            .filter(|value| !value.is_empty())
+            .cloned()
     }
 
     fn home(&self) -> Option<PathBuf> {
@@ -505,9 +508,11 @@ fn from_cli_config(
     profile: Option<&str>,
     searched: &mut Vec<String>,
 ) -> Result<Option<ResolvedCredential>, CredentialError> {
-    let disabled = |name| env.var(name).is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if disabled("ALIBABA_CLOUD_CLI_PROFILE_DISABLED") || disabled("ALIBABA_CLOUD_IGNORE_PROFILE")
-    {
+    let disabled = |name| {
+        env.var(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    };
+    if disabled("ALIBABA_CLOUD_CLI_PROFILE_DISABLED") || disabled("ALIBABA_CLOUD_IGNORE_PROFILE") {
         return Ok(None);
     }
     let Some(home) = env.home() else {
@@ -693,7 +698,12 @@ role_arn = acs:ram::1:role/x
             "ALICLOUD_ACCESS_KEY_ID is set but ALICLOUD_ACCESS_KEY_SECRET is not"
         );
         let diagnostic = error.to_diagnostic();
-        assert!(diagnostic.help.expect("help").contains("set ALICLOUD_ACCESS_KEY_SECRET"));
+        assert!(
+            diagnostic
+                .help
+                .expect("help")
+                .contains("set ALICLOUD_ACCESS_KEY_SECRET")
+        );
     }
 
     #[test]
@@ -711,8 +721,8 @@ role_arn = acs:ram::1:role/x
         let found = resolve(&by_env, &ProfileChoice::Default).expect("resolves");
         assert_eq!(key_id(&found), Some("INI_CI"));
 
-        let role = resolve(&env, &ProfileChoice::Configured("role".into()))
-            .expect_err("unsupported");
+        let role =
+            resolve(&env, &ProfileChoice::Configured("role".into())).expect_err("unsupported");
         assert_eq!(
             role.to_string(),
             "~/.alibabacloud/credentials [role] is of type `ram_role_arn`; ptsplan supports \
@@ -751,7 +761,11 @@ role_arn = acs:ram::1:role/x
     #[test]
     fn malformed_files_are_errors() {
         let (dir, env) = home();
-        write(dir.path(), ".alibabacloud/credentials", "access_key_id = x\n");
+        write(
+            dir.path(),
+            ".alibabacloud/credentials",
+            "access_key_id = x\n",
+        );
         assert!(matches!(
             resolve(&env, &ProfileChoice::Default),
             Err(CredentialError::Malformed { .. })

@@ -125,16 +125,26 @@ mod tests {
             ("127.0.0.1:18080", Scheme::Https, "127.0.0.1:18080"),
             ("http://127.0.0.1:18080", Scheme::Http, "127.0.0.1:18080"),
             ("http://localhost:18080/", Scheme::Http, "localhost:18080"),
-            ("HTTPS://PTS.aliyuncs.com:443", Scheme::Https, "pts.aliyuncs.com"),
+            (
+                "HTTPS://PTS.aliyuncs.com:443",
+                Scheme::Https,
+                "pts.aliyuncs.com",
+            ),
             ("http://[::1]:8080", Scheme::Http, "[::1]:8080"),
-            ("  pts-vpc.aliyuncs.com ", Scheme::Https, "pts-vpc.aliyuncs.com"),
+            (
+                "  pts-vpc.aliyuncs.com ",
+                Scheme::Https,
+                "pts-vpc.aliyuncs.com",
+            ),
         ] {
             let endpoint = Endpoint::parse(input).expect(input);
             assert_eq!(endpoint.scheme(), scheme, "{input}");
             assert_eq!(endpoint.authority(), authority, "{input}");
         }
         assert_eq!(
-            Endpoint::parse("http://127.0.0.1:1").expect("parses").to_string(),
+            Endpoint::parse("http://127.0.0.1:1")
+                .expect("parses")
+                .to_string(),
             "http://127.0.0.1:1"
         );
         assert_eq!(Endpoint::pts().to_string(), "https://pts.aliyuncs.com");
@@ -152,7 +162,10 @@ mod tests {
             "http://:80",
             "host:notaport",
         ] {
-            assert!(Endpoint::parse(input).is_err(), "{input:?} should be refused");
+            assert!(
+                Endpoint::parse(input).is_err(),
+                "{input:?} should be refused"
+            );
         }
     }
 }

@@ -89,7 +89,8 @@ impl ApiError {
 
     /// Whether the service asks to slow down (`Throttling`, `Throttling.User`, …).
     pub fn is_throttling(&self) -> bool {
-        self.code().is_some_and(|code| code.starts_with("Throttling"))
+        self.code()
+            .is_some_and(|code| code.starts_with("Throttling"))
     }
 
     /// The error as a diagnostic, with a hint per common code. `credential_source` names
@@ -159,9 +160,9 @@ fn api_hint(code: &str, credential_source: Option<&str>) -> Option<String> {
              this is likely a ptsplan bug or an API change — please report it with the \
              request id"
             .to_owned(),
-        "Forbidden.RAM" => format!(
-            "the RAM user{from} lacks permission for this action; grant it a PTS policy"
-        ),
+        "Forbidden.RAM" => {
+            format!("the RAM user{from} lacks permission for this action; grant it a PTS policy")
+        }
         _ => return None,
     };
     Some(hint)
@@ -208,7 +209,12 @@ mod tests {
         };
         let diagnostic = unknown.to_diagnostic(None);
         assert_eq!(diagnostic.code, "api::outcome-unknown");
-        assert!(diagnostic.help.unwrap_or_default().contains("read the live state"));
+        assert!(
+            diagnostic
+                .help
+                .unwrap_or_default()
+                .contains("read the live state")
+        );
     }
 
     #[test]

@@ -95,7 +95,12 @@ mod tests {
 
     #[test]
     fn read_only_by_name() {
-        for action in ["GetPtsScene", "ListPtsScene", "DescribeRegions", "GetAllRegions"] {
+        for action in [
+            "GetPtsScene",
+            "ListPtsScene",
+            "DescribeRegions",
+            "GetAllRegions",
+        ] {
             assert!(is_read_only(action), "{action}");
         }
         for action in [

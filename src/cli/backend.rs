@@ -53,7 +53,11 @@ impl Connection {
     /// Prints an API error as a diagnostic naming the credential source.
     pub fn report(&self, global: &GlobalArgs, error: &ApiError) -> Exit {
         let source = self.settings.credential.source.to_string();
-        report(global, &error.to_diagnostic(Some(&source)), &Sources::default())
+        report(
+            global,
+            &error.to_diagnostic(Some(&source)),
+            &Sources::default(),
+        )
     }
 }
 
@@ -71,7 +75,7 @@ pub fn connect(global: &GlobalArgs) -> Result<Connection, Exit> {
     )
     .map_err(|error| report(global, &error.to_diagnostic(), &sources))?;
     let settings = match resolved {
-        Backend::Pts(settings) => settings,
+        Backend::Pts(settings) => *settings,
         Backend::Local { reason } => {
             if reason == LocalReason::NoCredentials && !global.quiet {
                 eprintln!(
@@ -112,6 +116,9 @@ pub fn report(global: &GlobalArgs, diagnostic: &Diagnostic, sources: &Sources) -
         .ok()
         .and_then(|c| c.parse().ok())
         .unwrap_or(100);
-    eprint!("{}", Renderer::new(color, width).render(diagnostic, sources));
+    eprint!(
+        "{}",
+        Renderer::new(color, width).render(diagnostic, sources)
+    );
     Exit::Error
 }
