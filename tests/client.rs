@@ -9,8 +9,8 @@ use std::time::Duration;
 use ptsplan::api::client::RequestRecord;
 use ptsplan::api::retry::RetryPolicy;
 use ptsplan::api::sign::Credential;
-use ptsplan::api::{ApiError, Client, ClientOptions, Endpoint};
-use ptsplan::wire::{GetPtsScene, SavePtsScene, Scene};
+use ptsplan::api::{ApiError, Client, ClientOptions, Endpoint, SignatureVersion};
+use ptsplan::wire::{GetPtsScene, ModifyPtsScene, SavePtsScene, Scene};
 
 use crate::pts_server::{KEY_ID, KEY_SECRET, TestServer};
 use crate::util::{stderr, stdout};
@@ -306,6 +306,35 @@ async fn parallelism_is_bounded_across_clones() {
         call.await.expect("joins").expect("answers");
     }
     assert_eq!(server.state.max_in_flight.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn both_signature_versions_with_query_and_form_body() {
+    let server = TestServer::start(11);
+    for signature in [SignatureVersion::V3, SignatureVersion::V1] {
+        let signed = ClientOptions {
+            signature,
+            ..options()
+        };
+        let client = client_with(&server, Credential::new(KEY_ID, KEY_SECRET), signed);
+        let scenes = client.list_all_scenes(10).await.expect("lists");
+        assert_eq!(scenes.len(), 11, "{signature:?}");
+        // ModifyPtsScene sends `Scene` in a form body: signed (v3: body hash and
+        // content-type; v1: body parameters in the signed set).
+        let modify = ModifyPtsScene {
+            scene: r#"{"sceneId":"S0001","sceneName":"a b&c=d 场景"}"#.to_owned(),
+        };
+        client.call(&modify).await.expect("modified");
+
+        let wrong = ClientOptions {
+            signature,
+            ..options()
+        };
+        let wrong = client_with(&server, Credential::new(KEY_ID, "wrong"), wrong);
+        let error = wrong.call(&get("S0001")).await.expect_err("refused");
+        assert_eq!(error.code(), Some("SignatureDoesNotMatch"), "{signature:?}");
+    }
+    assert_eq!(server.state.count("ModifyPtsScene"), 2);
 }
 
 /// `ptsplan` with a clean environment: only the given variables, HOME in a temp dir.

@@ -234,7 +234,27 @@ async fn respond(state: &State, request: Request<Incoming>) -> Answer {
             .find(|(present, _)| present == name)
             .map(|(_, value)| value.clone())
     };
-    let action = header("x-acs-action").unwrap_or_default();
+    let form: Vec<(String, String)> = if header("content-type")
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
+    {
+        url::form_urlencoded::parse(&body).into_owned().collect()
+    } else {
+        Vec::new()
+    };
+    // Query and form body merged, as PTS reads parameters.
+    let params: Vec<(String, String)> = query.iter().chain(&form).cloned().collect();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(present, _)| present == name)
+            .map(|(_, value)| value.clone())
+    };
+    let v1 = header("authorization").is_none() && param("SignatureMethod").is_some();
+    let action = if v1 {
+        param("Action").unwrap_or_default()
+    } else {
+        header("x-acs-action").unwrap_or_default()
+    };
     state.seen.lock().expect("lock").push(Seen {
         action: action.clone(),
         headers: headers.clone(),
@@ -245,7 +265,12 @@ async fn respond(state: &State, request: Request<Incoming>) -> Answer {
         tokio::time::sleep(pause).await;
     }
     let now = jiff::Timestamp::now();
-    if let Some(problem) = verify(state, parts.method.as_str(), &query, &headers, &body, now) {
+    let refusal = if v1 {
+        verify_v1(state, parts.method.as_str(), &params, now)
+    } else {
+        verify(state, parts.method.as_str(), &query, &headers, &body, now)
+    };
+    if let Some(problem) = refusal {
         return problem;
     }
     if let Some((status, content_type, text)) = *state.raw.lock().expect("lock") {
@@ -277,12 +302,6 @@ async fn respond(state: &State, request: Request<Incoming>) -> Answer {
         );
     }
 
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(present, _)| present == name)
-            .map(|(_, value)| value.clone())
-    };
     match action.as_str() {
         "ListPtsScene" => {
             let number: usize = param("PageNumber")
@@ -321,6 +340,12 @@ async fn respond(state: &State, request: Request<Incoming>) -> Answer {
             }
         }
         "SavePtsScene" => answer(200, &json!({"RequestId": "SAVE-1", "SceneId": "NEW001"})),
+        "ModifyPtsScene" => match param("Scene") {
+            Some(scene) if serde_json::from_str::<Value>(&scene).is_ok() => {
+                answer(200, &json!({"RequestId": "MODIFY-1"}))
+            }
+            _ => error(400, "MissingParameter", "Scene"),
+        },
         _ => error(404, "InvalidAction.NotFound", "Specified api is not found"),
     }
 }
@@ -460,6 +485,66 @@ fn verify(
             &format!(
                 "Specified signature is not matched with our calculation. server string to sign is:{string_to_sign}"
             ),
+        ));
+    }
+    None
+}
+
+/// Checks an RPC v1 (HMAC-SHA1) signature over query and body parameters (reference §2.3).
+fn verify_v1(
+    state: &State,
+    method: &str,
+    params: &[(String, String)],
+    now: jiff::Timestamp,
+) -> Option<Answer> {
+    use base64::Engine as _;
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(present, _)| present == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let (Some(id), Some(signature)) = (param("AccessKeyId"), param("Signature")) else {
+        return Some(error(400, "MissingParameter", "AccessKeyId or Signature"));
+    };
+    let Some(secret) = state.keys.lock().expect("lock").get(id).cloned() else {
+        return Some(error(
+            404,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+        ));
+    };
+    let Some(date) = param("Timestamp").and_then(|d| d.parse::<jiff::Timestamp>().ok()) else {
+        return Some(error(400, "MissingParameter", "Timestamp"));
+    };
+    if (now.as_second() - date.as_second()).abs() > 15 * 60 {
+        return Some(error(
+            400,
+            "InvalidTimeStamp.Expired",
+            "Specified time stamp or date value is expired.",
+        ));
+    }
+    let mut pairs: Vec<(String, String)> = params
+        .iter()
+        .filter(|(name, _)| name != "Signature")
+        .map(|(n, v)| (enc(n), enc(v)))
+        .collect();
+    pairs.sort();
+    let canonical = pairs
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let string_to_sign = format!("{method}&%2F&{}", enc(&canonical));
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes())
+        .expect("any key length");
+    mac.update(string_to_sign.as_bytes());
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    if expected != signature {
+        return Some(error(
+            400,
+            "SignatureDoesNotMatch",
+            "Specified signature is not matched with our calculation.",
         ));
     }
     None
