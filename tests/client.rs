@@ -337,6 +337,29 @@ async fn both_signature_versions_with_query_and_form_body() {
     assert_eq!(server.state.count("ModifyPtsScene"), 2);
 }
 
+#[tokio::test]
+async fn tls_is_built_in_and_a_failed_handshake_is_not_sent() {
+    // An https:// endpoint pointing at the plain-HTTP test server: the TLS handshake fails
+    // before any request byte is written, so even a mutation is a Transport error.
+    let server = TestServer::start(0);
+    let endpoint = Endpoint::parse(&format!("https://{}", server.addr)).expect("endpoint");
+    let options = ClientOptions {
+        retry: RetryPolicy {
+            max_attempts: 1,
+            ..options().retry
+        },
+        ..options()
+    };
+    let client =
+        Client::new(endpoint, Credential::new(KEY_ID, KEY_SECRET), options).expect("client");
+    let error = client
+        .call(&SavePtsScene::default())
+        .await
+        .expect_err("no TLS there");
+    assert!(matches!(error, ApiError::Transport { .. }), "{error:?}");
+    assert_eq!(server.state.count("SavePtsScene"), 0);
+}
+
 /// `ptsplan` with a clean environment: only the given variables, HOME in a temp dir.
 fn ptsplan(home: &std::path::Path) -> std::process::Command {
     let mut command = crate::util::ptsplan(home);
@@ -402,6 +425,12 @@ fn scenes_text_output_and_verbose_log() {
     );
     let log = stderr(&out);
     assert!(log.contains("ListPtsScene http://127.0.0.1:"), "{log}");
+    assert!(
+        log.contains(
+            "(region cn-hangzhou, credentials from environment ALIBABA_CLOUD_ACCESS_KEY_ID)"
+        ),
+        "{log}"
+    );
     assert!(!log.contains(KEY_SECRET), "{log}");
 
     let out = run(&["scenes", "get", "S0002"]);

@@ -223,6 +223,8 @@ impl Client {
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.read_timeout)
             .user_agent(concat!("ptsplan/", env!("CARGO_PKG_VERSION")))
+            // PTS does not redirect; following one would re-send a signed POST elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| BuildError(error_chain(&error)))?;
         let limiter = Limiter::new(options.parallelism, options.rate_limit);
@@ -294,10 +296,11 @@ impl Client {
         let _permit = self.inner.limiter.acquire().await;
         let started = Instant::now();
         let raw = self.send(action, params, read_only).await;
+        let answered = raw.as_ref().ok().map(|raw| raw.status);
         let outcome = raw.and_then(|raw| interpret::<T>(action, &raw));
         if let Some(logger) = &self.inner.options.logger {
             let (status, request_id, error) = match &outcome {
-                Ok((_, request_id)) => (Some(200), request_id.clone(), None),
+                Ok((_, request_id)) => (answered, request_id.clone(), None),
                 Err(error) => {
                     let request_id = match error {
                         ApiError::Api { request_id, .. } => request_id.clone(),

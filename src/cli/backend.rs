@@ -94,6 +94,12 @@ pub fn connect(global: &GlobalArgs) -> Result<Connection, Exit> {
             return Err(report(global, &diagnostic, &sources));
         }
     };
+    if global.verbose > 0 {
+        eprintln!(
+            "backend: pts at {} (region {}, credentials from {})",
+            settings.endpoint, settings.region, settings.credential.source
+        );
+    }
     let logger: Option<RequestLogger> = if global.verbose > 0 {
         Some(Arc::new(|record| eprintln!("{record}")))
     } else {
