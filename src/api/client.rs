@@ -605,6 +605,27 @@ mod tests {
         assert!(reason.len() < 400, "{reason}");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn random_bytes_never_panic(
+            status in 100u16..600,
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let raw = Raw { status, retry_after: None, body: bytes::Bytes::from(body) };
+            let _ = interpret::<GetPtsSceneOutput>("GetPtsScene", &raw);
+        }
+
+        #[test]
+        fn json_shaped_bodies_never_panic(
+            status in proptest::sample::select(vec![200u16, 400, 404, 503]),
+            body in r#"\{("(Code|Message|RequestId|Success|HttpStatusCode|Scene|SceneViewList)":(1|-1|1e999|"x"|null|true|\[\]|\{\}|\[null\]|\{"RelationList":1\}),?){0,4}\}"#,
+        ) {
+            let raw = Raw { status, retry_after: None, body: bytes::Bytes::from(body) };
+            let _ = interpret::<GetPtsSceneOutput>("GetPtsScene", &raw);
+            let _ = interpret::<crate::wire::ListPtsSceneOutput>("ListPtsScene", &raw);
+        }
+    }
+
     #[test]
     fn error_answers_become_api_errors() {
         let gateway = r#"{"RequestId":"R","HostId":"pts.aliyuncs.com","Code":"SignatureDoesNotMatch","Message":"nope"}"#;
