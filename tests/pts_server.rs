@@ -218,11 +218,11 @@ async fn respond(state: &State, request: Request<Incoming>) -> Answer {
             )
         })
         .collect();
-    // hyper hands `host` over as a header too; make sure it is there once.
-    if !headers.iter().any(|(name, _)| name == "host")
-        && let Some(authority) = parts.uri.authority()
-    {
-        headers.push(("host".into(), authority.to_string()));
+    // HTTP/1 clients send `host` as a header; an absolute-form URI carries it instead.
+    if !headers.iter().any(|(name, _)| name == "host") {
+        if let Some(authority) = parts.uri.authority() {
+            headers.push(("host".into(), authority.to_string()));
+        }
     }
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
