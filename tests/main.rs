@@ -1,9 +1,11 @@
 //! Integration tests: one binary, a module per topic. They drive the real `ptsplan` binary
 //! (see `util`) and the library's public API.
 
+mod client;
 mod diagnostics;
 mod examples;
 mod fuzz;
 mod plan;
+mod pts_server;
 mod schema;
 mod util;

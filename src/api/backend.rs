@@ -40,7 +40,7 @@ pub struct BackendFlags {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Backend {
     /// PTS, or a PTS-compatible server at a configured endpoint.
-    Pts(PtsSettings),
+    Pts(Box<PtsSettings>),
     /// The embedded local backend.
     Local {
         /// Why it was chosen.
@@ -219,13 +219,13 @@ pub fn resolve(
         .or_else(|| file.region.clone())
         .or_else(|| credential.region.clone())
         .unwrap_or_else(|| DEFAULT_REGION.to_owned());
-    Ok(Backend::Pts(PtsSettings {
+    Ok(Backend::Pts(Box::new(PtsSettings {
         endpoint: endpoint.map_or_else(Endpoint::pts, |(_, endpoint)| endpoint),
         region,
         credential,
         parallelism,
         rate_limit,
-    }))
+    })))
 }
 
 fn parse_kind(value: &str) -> Result<BackendKind, BackendError> {
@@ -262,7 +262,7 @@ mod tests {
 
     fn pts(backend: Backend) -> PtsSettings {
         match backend {
-            Backend::Pts(settings) => settings,
+            Backend::Pts(settings) => *settings,
             Backend::Local { .. } => panic!("expected pts"),
         }
     }

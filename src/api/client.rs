@@ -223,6 +223,8 @@ impl Client {
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.read_timeout)
             .user_agent(concat!("ptsplan/", env!("CARGO_PKG_VERSION")))
+            // PTS does not redirect; following one would re-send a signed POST elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| BuildError(error_chain(&error)))?;
         let limiter = Limiter::new(options.parallelism, options.rate_limit);
@@ -294,10 +296,11 @@ impl Client {
         let _permit = self.inner.limiter.acquire().await;
         let started = Instant::now();
         let raw = self.send(action, params, read_only).await;
+        let answered = raw.as_ref().ok().map(|raw| raw.status);
         let outcome = raw.and_then(|raw| interpret::<T>(action, &raw));
         if let Some(logger) = &self.inner.options.logger {
             let (status, request_id, error) = match &outcome {
-                Ok((_, request_id)) => (Some(200), request_id.clone(), None),
+                Ok((_, request_id)) => (answered, request_id.clone(), None),
                 Err(error) => {
                     let request_id = match error {
                         ApiError::Api { request_id, .. } => request_id.clone(),
@@ -600,6 +603,27 @@ mod tests {
             panic!("expected Decode");
         };
         assert!(reason.len() < 400, "{reason}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_bytes_never_panic(
+            status in 100u16..600,
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let raw = Raw { status, retry_after: None, body: bytes::Bytes::from(body) };
+            let _ = interpret::<GetPtsSceneOutput>("GetPtsScene", &raw);
+        }
+
+        #[test]
+        fn json_shaped_bodies_never_panic(
+            status in proptest::sample::select(vec![200u16, 400, 404, 503]),
+            body in r#"\{("(Code|Message|RequestId|Success|HttpStatusCode|Scene|SceneViewList)":(1|-1|1e999|"x"|null|true|\[\]|\{\}|\[null\]|\{"RelationList":1\}),?){0,4}\}"#,
+        ) {
+            let raw = Raw { status, retry_after: None, body: bytes::Bytes::from(body) };
+            let _ = interpret::<GetPtsSceneOutput>("GetPtsScene", &raw);
+            let _ = interpret::<crate::wire::ListPtsSceneOutput>("ListPtsScene", &raw);
+        }
     }
 
     #[test]

@@ -345,12 +345,11 @@ fn from_environment(
 
 /// `path` for messages: the home directory shown as `~`.
 fn display_path(env: &dyn Environment, path: &Path) -> String {
-    if let Some(home) = env.home()
-        && let Ok(rest) = path.strip_prefix(&home)
-    {
-        return format!("~/{}", rest.display());
+    // No let-chains: the crate's rust-version is 1.85.
+    match env.home().as_deref().map(|home| path.strip_prefix(home)) {
+        Some(Ok(rest)) => format!("~/{}", rest.display()),
+        _ => path.display().to_string(),
     }
-    path.display().to_string()
 }
 
 fn read_optional(env: &dyn Environment, path: &Path) -> Result<Option<String>, CredentialError> {

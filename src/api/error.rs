@@ -10,7 +10,7 @@ use crate::diag::Diagnostic;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// The service answered with an error (HTTP 4xx/5xx, or 200 with `"Success": false`).
-    #[error("{action} failed: {code}: {message} (HTTP {http_status}{})", request_id_suffix(request_id.as_deref()))]
+    #[error("{action} failed: {code}{} (HTTP {http_status}{})", message_suffix(message), request_id_suffix(request_id.as_deref()))]
     Api {
         /// The action called.
         action: &'static str,
@@ -64,6 +64,14 @@ pub enum ApiError {
         /// What is wrong, with the start of the body.
         reason: String,
     },
+}
+
+fn message_suffix(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
 }
 
 fn request_id_suffix(request_id: Option<&str>) -> String {

@@ -74,7 +74,7 @@ pub fn connect(global: &GlobalArgs) -> Result<Connection, Exit> {
     )
     .map_err(|error| report(global, &error.to_diagnostic(), &sources))?;
     let settings = match resolved {
-        Backend::Pts(settings) => settings,
+        Backend::Pts(settings) => *settings,
         Backend::Local { reason } => {
             if reason == LocalReason::NoCredentials && !global.quiet {
                 eprintln!(
@@ -93,6 +93,12 @@ pub fn connect(global: &GlobalArgs) -> Result<Connection, Exit> {
             return Err(report(global, &diagnostic, &sources));
         }
     };
+    if global.verbose > 0 {
+        eprintln!(
+            "backend: pts at {} (region {}, credentials from {})",
+            settings.endpoint, settings.region, settings.credential.source
+        );
+    }
     let logger: Option<RequestLogger> = if global.verbose > 0 {
         Some(Arc::new(|record| eprintln!("{record}")))
     } else {

@@ -10,6 +10,7 @@
 use std::io::Write;
 
 use serde_json::json;
+use unicode_width::UnicodeWidthStr;
 
 use super::backend::{Connection, connect, report};
 use super::{Exit, Format, GlobalArgs};
@@ -141,23 +142,26 @@ fn write_list(format: Format, scenes: &[SceneView]) -> std::io::Result<()> {
     write_table(&mut out, ["ID", "NAME", "STATUS", "CREATED"], &rows)
 }
 
-/// Columns padded to their widest cell (in characters), two spaces apart.
+/// Columns padded to their widest cell, two spaces apart. Widths are terminal columns, so
+/// that Chinese scene names (two columns per character) line up.
 fn write_table(
     out: &mut impl Write,
     header: [&str; 4],
     rows: &[[String; 4]],
 ) -> std::io::Result<()> {
-    let mut widths = header.map(|cell| cell.chars().count());
+    let mut widths = header.map(UnicodeWidthStr::width);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(cell.width());
         }
     }
     let line = |cells: [&str; 4]| {
         let padded: Vec<String> = cells
             .iter()
             .zip(widths)
-            .map(|(cell, width)| format!("{cell}{}", " ".repeat(width - cell.chars().count())))
+            .map(|(cell, width)| {
+                format!("{cell}{}", " ".repeat(width.saturating_sub(cell.width())))
+            })
             .collect();
         padded.join("  ").trim_end().to_owned()
     };
