@@ -192,3 +192,45 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn plan_calls_no_mutating_action() {
+    let backend = start_backend();
+    let plans = repo().join("plans");
+    backend.save_all(&plans);
+    // From now on every mutating action of the API fails: a plan that sent one would fail.
+    let reference: serde_json::Value =
+        serde_json::from_str(include_str!("../src/wire/testdata/pts-openapi.json"))
+            .expect("reference");
+    let mutating: serde_json::Map<String, serde_json::Value> = reference["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .filter(|name| !ptsplan::api::retry::is_read_only(name))
+        .map(|name| (name.to_owned(), serde_json::Value::from(1.0)))
+        .collect();
+    assert!(mutating.contains_key("SavePtsScene") && mutating.len() > 20);
+    let faults = serde_json::json!({ "error_rate": mutating });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .put(format!("{}/_emulator/faults", backend.endpoint))
+            .header("content-type", "application/json")
+            .body(faults.to_string())
+            .send()
+            .await
+            .map(|r| r.status())
+    });
+    assert!(status.expect("faults set").is_success());
+    let out = backend.plan(&plans, &["--detailed-exitcode"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
