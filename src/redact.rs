@@ -14,6 +14,9 @@ pub const MASK: &str = "(sensitive)";
 pub struct Redactor {
     /// Longest first, so a secret containing another is masked whole.
     values: Vec<String>,
+    /// Secrets that came from `${secret.NAME}`: value → name, so a saved plan can hold the
+    /// reference instead of the value.
+    names: Vec<(String, String)>,
 }
 
 impl Redactor {
@@ -24,13 +27,53 @@ impl Redactor {
             return;
         }
         self.values.push(value.to_owned());
+        // Inside a JSON body the secret appears escaped (`"` as `\"`): mask that form too.
+        let quoted = serde_json::Value::from(value).to_string();
+        let escaped = &quoted[1..quoted.len() - 1];
+        if escaped != value && !self.values.iter().any(|v| v == escaped) {
+            self.values.push(escaped.to_owned());
+        }
         self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+
+    /// Whether every named secret can be stored as a `${secret.NAME}` reference: a secret
+    /// that JSON escapes (quotes, backslashes, control characters) appears in more than one
+    /// form and cannot; returns the name of the first such secret.
+    pub fn unreferenceable(&self) -> Option<&str> {
+        self.names.iter().find_map(|(value, name)| {
+            let quoted = serde_json::Value::from(value.as_str()).to_string();
+            (quoted[1..quoted.len() - 1] != *value).then_some(name.as_str())
+        })
+    }
+
+    /// Registers a secret that came from `${secret.NAME}`.
+    pub fn add_named(&mut self, name: &str, value: &str) {
+        self.add(value);
+        if self.values.iter().any(|v| v == value) && !self.names.iter().any(|(v, _)| v == value) {
+            self.names.push((value.to_owned(), name.to_owned()));
+            self.names.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
+        }
+    }
+
+    /// `text` with every named secret put back as its `${secret.NAME}` reference (and any
+    /// other secret masked): what may be stored in a saved plan and resolved again later.
+    pub fn to_references(&self, text: &str) -> String {
+        let referenced = self
+            .names
+            .iter()
+            .fold(text.to_owned(), |acc, (value, name)| {
+                acc.replace(value.as_str(), &format!("${{secret.{name}}}"))
+            });
+        self.redact(&referenced)
     }
 
     /// Registers every value of another redactor.
     pub fn merge(&mut self, other: &Redactor) {
         for v in &other.values {
             self.add(v);
+        }
+        for (value, name) in &other.names {
+            self.add_named(name, value);
         }
     }
 
@@ -75,5 +118,20 @@ mod tests {
         assert!(r.leaks(text));
         assert!(!r.leaks(&r.redact(text)));
         assert_eq!(format!("{r:?}"), "Redactor(2 secrets)");
+        r.add("with \"quotes\"");
+        assert!(r.leaks(r#"{"k":"with \"quotes\""}"#));
+        assert!(!r.leaks(&r.redact(r#"{"k":"with \"quotes\""}"#)));
+    }
+
+    #[test]
+    fn named_secrets_turn_back_into_references() {
+        let mut r = Redactor::default();
+        r.add_named("WX_APP_SECRET", "wx-1234567");
+        r.add("unnamed-token");
+        let text = r#"{"secret":"wx-1234567","t":"unnamed-token"}"#;
+        assert_eq!(
+            r.to_references(text),
+            r#"{"secret":"${secret.WX_APP_SECRET}","t":"(sensitive)"}"#
+        );
     }
 }

@@ -48,6 +48,10 @@ pub struct Args {
     /// One line per scene address and action, for very large plans.
     #[arg(long)]
     pub summary: bool,
+    /// Save the plan (desired scenes and the fingerprints of the live scenes read) to FILE,
+    /// for a later `apply FILE`; secrets are stored as `${secret.NAME}` references.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// Fail (exit 1) when the plan's estimated cost exceeds this many PTS Virtual User
     /// Minutes (docs/cost.md).
     #[arg(long, value_name = "N")]
@@ -134,6 +138,20 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         if error.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: cannot write the plan: {error}");
             return Exit::Error;
+        }
+    }
+    if let Some(out) = &args.out {
+        let saved = plan::planfile::save(&plan_file.workspace, &proposal, &desired, &redactor);
+        let written = saved
+            .map_err(|e| e.to_string())
+            .and_then(|saved| serde_json::to_string_pretty(&saved).map_err(|e| e.to_string()))
+            .and_then(|text| std::fs::write(out, text + "\n").map_err(|e| e.to_string()));
+        match written {
+            Ok(()) => eprintln!("Saved the plan to {}.", out.display()),
+            Err(error) => {
+                eprintln!("error: cannot save the plan to {}: {error}", out.display());
+                return Exit::Error;
+            }
         }
     }
     if let Some(budget) = args.max_vum {

@@ -109,7 +109,7 @@ impl Resolver<'_> {
             RefKind::Env(name) => (self.env)(name).or_else(|| self.missing("env", name)),
             RefKind::Secret(name) => match (self.env)(name) {
                 Some(v) => {
-                    self.redactor.add(&v);
+                    self.redactor.add_named(name, &v);
                     Some(v)
                 }
                 None => self.missing("secret", name),

@@ -1,7 +1,7 @@
 //! What the planner proposes for a scene: a small closed set, each with one symbol used by
 //! every renderer (after Terraform's `plans.Action`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What will happen to one scene.
 ///
@@ -13,7 +13,7 @@ use serde::Serialize;
 /// | `Delete` | an owned live scene left out of the plan (with `prune`) | none |
 /// | `Start` | the live scene, unchanged | a run started (run policy) |
 /// | `NoOp` | the live scene | the same |
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Create,

@@ -10,6 +10,7 @@
 pub mod action;
 pub mod cost;
 pub mod diff;
+pub mod planfile;
 pub mod view;
 
 pub use action::Action;
