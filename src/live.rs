@@ -11,8 +11,8 @@ use crate::api::{ApiError, Client};
 use crate::plan::Live;
 use crate::wire::{Action, GetPtsScene, SceneStatus};
 
-/// Scenes per `ListPtsScene` page.
-const PAGE_SIZE: i64 = 100;
+/// Scenes per `ListPtsScene` page: the most PTS allows, so listing costs few round trips.
+const PAGE_SIZE: i64 = 1000;
 
 /// Every scene of the backend with its running state, in listing order.
 pub async fn read_all(client: &Client) -> Result<Vec<Live>, ApiError> {
