@@ -126,6 +126,11 @@ pub enum CredentialSource {
         /// The profile name.
         profile: String,
     },
+    /// The key pair the embedded local backend generated for itself.
+    LocalBackend {
+        /// Its keys file.
+        path: String,
+    },
 }
 
 impl fmt::Display for CredentialSource {
@@ -135,6 +140,7 @@ impl fmt::Display for CredentialSource {
             Self::SharedFile { path, profile } | Self::CliConfig { path, profile } => {
                 write!(f, "{path} [{profile}]")
             }
+            Self::LocalBackend { path } => write!(f, "the local backend's key ({path})"),
         }
     }
 }

@@ -82,20 +82,22 @@ pub fn connect(global: &GlobalArgs) -> Result<Connection, Exit> {
                      docs/backends.md"
                 );
             }
-            let diagnostic = Diagnostic::error(
-                "backend::local-unavailable",
-                "the embedded local backend is not available in this build yet",
-            )
-            .with_help(
-                "configure PTS credentials (docs/configuration.md#credentials), or point \
-                 --endpoint at a PTS-compatible server",
+            let dir = super::embedded::state_dir(
+                loaded.root.as_deref(),
+                loaded.file.backend.state_dir.as_deref(),
             );
-            return Err(report(global, &diagnostic, &sources));
+            let parallelism = loaded.file.backend.parallelism.unwrap_or(8);
+            super::embedded::start(&dir, parallelism).map_err(|message| {
+                let diagnostic = Diagnostic::error("backend::local", message).with_help(
+                    "the local backend keeps its state in .ptsplan/local (or [backend] state_dir)",
+                );
+                report(global, &diagnostic, &sources)
+            })?
         }
     };
     if global.verbose > 0 {
         eprintln!(
-            "backend: pts at {} (region {}, credentials from {})",
+            "backend: {} (region {}, credentials from {})",
             settings.endpoint, settings.region, settings.credential.source
         );
     }

@@ -4,6 +4,7 @@
 //! the library and outcomes into [`ExitCode`]s.
 
 mod backend;
+mod embedded;
 mod emulator;
 mod exit;
 mod plan;
