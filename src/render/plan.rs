@@ -177,14 +177,18 @@ fn heading(scene: &SceneChange) -> String {
     )
 }
 
+/// The scenes that change (no-ops are left out of drawings).
+fn changing(plan: &Plan) -> Vec<&SceneChange> {
+    plan.scenes
+        .iter()
+        .filter(|s| s.action != Action::NoOp)
+        .collect()
+}
+
 /// The plan for terminals.
 pub fn text(plan: &Plan, redactor: &Redactor) -> String {
     let mut out = String::new();
-    let changing: Vec<&SceneChange> = plan
-        .scenes
-        .iter()
-        .filter(|s| s.action != Action::NoOp)
-        .collect();
+    let changing = changing(plan);
     if !changing.is_empty() {
         out.push_str("ptsplan will perform these actions:\n\n");
     }
@@ -348,11 +352,7 @@ pub fn json(plan: &Plan, redactor: &Redactor) -> Value {
 pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
     let mut out = String::from("### ptsplan plan\n\n");
     out.push_str(&format!("**{}**\n\n", summary(plan)));
-    let changing: Vec<&SceneChange> = plan
-        .scenes
-        .iter()
-        .filter(|s| s.action != Action::NoOp)
-        .collect();
+    let changing = changing(plan);
     if !changing.is_empty() {
         out.push_str("| | scene | PTS name | action | fields |\n|---|---|---|---|---|\n");
         for s in &changing {

@@ -1720,16 +1720,7 @@ impl Validator<'_> {
     /// per-chain or per-step levels.
     fn scene_wide_levels(&mut self, lp: &Path, load: &Load, mode: LoadMode) -> Option<Totals> {
         let words = LevelWords::of(mode);
-        if words.misplaced_present(load) {
-            self.diags.push(
-                self.key_err(
-                    "plan::inconsistent",
-                    &lp.key(words.other_key),
-                    words.misplaced,
-                )
-                .with_help(words.misplaced_help),
-            );
-        }
+        self.misplaced_levels(lp, load, &words);
         let Some(level) = self.scene_level(load) else {
             self.diags.push(
                 self.err(
@@ -1766,9 +1757,9 @@ impl Validator<'_> {
         }
     }
 
-    /// Warns that scene-wide levels lose to per-chain or per-step ones.
-    fn scene_wide_ignored(&mut self, lp: &Path, load: &Load, mode: LoadMode) {
-        let words = LevelWords::of(mode);
+    /// The other mode's per-item levels are an error (per-step levels in concurrency mode,
+    /// per-chain levels in RPS mode).
+    fn misplaced_levels(&mut self, lp: &Path, load: &Load, words: &LevelWords) {
         if words.misplaced_present(load) {
             self.diags.push(
                 self.key_err(
@@ -1779,6 +1770,12 @@ impl Validator<'_> {
                 .with_help(words.misplaced_help),
             );
         }
+    }
+
+    /// Warns that scene-wide levels lose to per-chain or per-step ones.
+    fn scene_wide_ignored(&mut self, lp: &Path, load: &Load, mode: LoadMode) {
+        let words = LevelWords::of(mode);
+        self.misplaced_levels(lp, load, &words);
         if load.start.is_some() || load.max.is_some() {
             self.diags.push(self.warning(
                 "plan::ignored",
