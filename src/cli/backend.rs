@@ -116,6 +116,22 @@ pub fn connect(global: &GlobalArgs) -> Result<Connection, Exit> {
     Ok(Connection { client, settings })
 }
 
+/// Connects to the backend and starts the async runtime its calls run on; problems are
+/// printed and their exit code returned.
+pub fn connect_with_runtime(
+    global: &GlobalArgs,
+) -> Result<(Connection, tokio::runtime::Runtime), Exit> {
+    let connection = connect(global)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            let diagnostic = Diagnostic::error("cli::runtime", format!("cannot start: {error}"));
+            report(global, &diagnostic, &Sources::default())
+        })?;
+    Ok((connection, runtime))
+}
+
 /// Prints a diagnostic on stderr and returns [`Exit::Error`].
 pub fn report(global: &GlobalArgs, diagnostic: &Diagnostic, sources: &Sources) -> Exit {
     eprint!(

@@ -7,9 +7,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::backend::{connect, report};
+use super::backend::connect_with_runtime;
 use super::{Exit, GlobalArgs, default_plan_dir, stderr_renderer};
-use crate::diag::{Diagnostic, Sources};
 use crate::plan::{self, Options};
 use crate::render::plan as render;
 use crate::spec::{self, Env};
@@ -92,19 +91,9 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    let connection = match connect(global) {
-        Ok(connection) => connection,
+    let (connection, runtime) = match connect_with_runtime(global) {
+        Ok(connected) => connected,
         Err(exit) => return exit,
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            let d = Diagnostic::error("cli::runtime", format!("cannot start: {error}"));
-            return report(global, &d, &Sources::default());
-        }
     };
     let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
         Ok(live) => live,

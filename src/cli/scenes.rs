@@ -12,7 +12,7 @@ use std::io::Write;
 use serde_json::json;
 use unicode_width::UnicodeWidthStr;
 
-use super::backend::{Connection, connect, report};
+use super::backend::{Connection, connect_with_runtime, report};
 use super::{Exit, Format, GlobalArgs};
 use crate::diag::{Diagnostic, Sources};
 use crate::wire::{GetPtsScene, Scene, SceneView};
@@ -48,19 +48,9 @@ pub enum ScenesCommand {
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
-    let connection = match connect(global) {
-        Ok(connection) => connection,
+    let (connection, runtime) = match connect_with_runtime(global) {
+        Ok(connected) => connected,
         Err(exit) => return exit,
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            let diagnostic = Diagnostic::error("cli::runtime", format!("cannot start: {error}"));
-            return report(global, &diagnostic, &Sources::default());
-        }
     };
     runtime.block_on(run_async(global, &connection, args.command))
 }
