@@ -2,6 +2,7 @@
 //! (see `util`) and the library's public API.
 
 mod diagnostics;
+mod emulator;
 mod examples;
 mod fuzz;
 mod schema;
