@@ -107,3 +107,51 @@ fn every_acknowledged_scene_survives_sigkill() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
+
+#[test]
+fn concurrent_writers_leave_memory_and_disk_in_agreement() {
+    use ptsplan::emulator::Faults;
+
+    use super::client::{InProcess, save_scene};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listed = |server: &InProcess| -> Vec<String> {
+        let answer = server
+            .client()
+            .call("ListPtsScene", &[("PageNumber", "1"), ("PageSize", "1000")]);
+        let mut ids: Vec<String> = answer.body["SceneViewList"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|view| view["SceneId"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before = {
+        let server = InProcess::start(dir.path(), None, Faults::default());
+        let threads: Vec<_> = (0..6)
+            .map(|t| {
+                let client = server.client();
+                std::thread::spawn(move || {
+                    for i in 0..15 {
+                        let id = save_scene(&client, &format!("c{t}-{i}"));
+                        // Every other scene is deleted again, racing the other writers.
+                        if i % 2 == 1 {
+                            let answer = client.call("DeletePtsScene", &[("SceneId", &id)]);
+                            assert_eq!(answer.status, 200, "{}", answer.raw);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("writer");
+        }
+        listed(&server)
+    };
+    assert_eq!(before.len(), 6 * 8);
+    let server = InProcess::start(dir.path(), None, Faults::default());
+    assert_eq!(listed(&server), before);
+}
