@@ -39,6 +39,18 @@ fn both_signatures_are_accepted_with_query_and_form_parameters() {
 }
 
 #[test]
+fn get_requests_are_signed_and_answered_too() {
+    let (_dir, server) = server();
+    for sig in [Sig::V3, Sig::V1] {
+        let mut client = server.client().with_sig(sig);
+        client.method = "GET";
+        let answer = client.call("ListPtsScene", &[("PageNumber", "1"), ("PageSize", "10")]);
+        assert_eq!(answer.status, 200, "{sig:?}: {}", answer.raw);
+        assert_eq!(answer.body["SceneViewList"], serde_json::Value::Null);
+    }
+}
+
+#[test]
 fn wrong_secret_unknown_key_and_replays_are_refused_with_gateway_codes() {
     let (_dir, server) = server();
     for sig in [Sig::V3, Sig::V1] {

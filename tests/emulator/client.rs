@@ -57,6 +57,8 @@ pub struct Client {
     pub addr: SocketAddr,
     pub credential: Credential,
     pub sig: Sig,
+    /// `POST` (as the SDKs send) or `GET` (also accepted by PTS).
+    pub method: &'static str,
 }
 
 impl Client {
@@ -65,6 +67,7 @@ impl Client {
             addr,
             credential: Credential::new(KEY_ID, SECRET),
             sig: Sig::V3,
+            method: "POST",
         }
     }
 
@@ -101,7 +104,7 @@ impl Client {
             Sig::V3 => {
                 let signed = v3::sign(
                     &v3::V3Request {
-                        method: "POST",
+                        method: self.method,
                         host: &host,
                         action,
                         version: "2020-10-20",
@@ -122,7 +125,7 @@ impl Client {
             Sig::V1 => {
                 let signed = v1::sign(
                     &v1::V1Request {
-                        method: "POST",
+                        method: self.method,
                         action,
                         version: "2020-10-20",
                         query,
@@ -147,7 +150,14 @@ impl Client {
         } else {
             format!("/?{query_text}")
         };
-        send_raw(self.addr, "POST", &target, &host, &headers, body.as_bytes())
+        send_raw(
+            self.addr,
+            self.method,
+            &target,
+            &host,
+            &headers,
+            body.as_bytes(),
+        )
     }
 }
 
