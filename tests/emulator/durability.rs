@@ -36,10 +36,12 @@ fn every_acknowledged_scene_survives_sigkill() {
                     let Some(answer) = answer else { break };
                     assert_eq!(answer.status, 200, "{}", answer.raw);
                     let id = answer.text("SceneId");
-                    acked
-                        .lock()
-                        .expect("lock")
-                        .push((id.clone(), name.clone(), None));
+                    // The index is taken under the lock of the push: the other writer pushes too.
+                    let index = {
+                        let mut list = acked.lock().expect("lock");
+                        list.push((id.clone(), name.clone(), None));
+                        list.len() - 1
+                    };
                     // Every third scene is also replaced (a full update).
                     if i % 3 == 0 {
                         let renamed = format!("{name}-v2");
@@ -48,12 +50,7 @@ fn every_acknowledged_scene_survives_sigkill() {
                             &format!("{{\"SceneId\":\"{id}\","),
                             1,
                         );
-                        let index = {
-                            let mut list = acked.lock().expect("lock");
-                            let index = list.len() - 1;
-                            list[index].2 = Some(renamed.clone());
-                            index
-                        };
+                        acked.lock().expect("lock")[index].2 = Some(renamed.clone());
                         let answer = client.try_call(
                             "SavePtsScene",
                             &[("Scene", &text)],
