@@ -3,6 +3,7 @@
 
 mod client;
 mod diagnostics;
+mod emulator;
 mod examples;
 mod fuzz;
 mod plan;

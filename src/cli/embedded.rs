@@ -11,7 +11,7 @@ use crate::api::Endpoint;
 use crate::api::backend::PtsSettings;
 use crate::api::credentials::{CredentialSource, ResolvedCredential};
 use crate::api::sign::Credential;
-use crate::emulator::{self, GENERATED_KEYS_FILE, Keys, Options, Server};
+use crate::emulator::{self, EMBEDDED_STATE_DIR, GENERATED_KEYS_FILE, Options, Server};
 
 /// The state directory of the embedded backend: `[backend] state_dir` (relative to the
 /// project root), else `.ptsplan/local` in the project root (the directory holding
@@ -21,7 +21,7 @@ pub fn state_dir(root: Option<&Path>, configured: Option<&Path>) -> PathBuf {
     match configured {
         Some(dir) if dir.is_absolute() => dir.to_path_buf(),
         Some(dir) => root.join(dir),
-        None => root.join(".ptsplan").join("local"),
+        None => root.join(EMBEDDED_STATE_DIR),
     }
 }
 
@@ -29,14 +29,10 @@ pub fn state_dir(root: Option<&Path>, configured: Option<&Path>) -> PathBuf {
 /// settings of a client for it.
 pub fn start(state_dir: &Path, parallelism: usize) -> Result<PtsSettings, String> {
     let keys_path = state_dir.join(GENERATED_KEYS_FILE);
-    let (keys, _) = Keys::load_or_generate(&keys_path)
+    let (options, key) = Options::embedded(state_dir)
         .map_err(|e| format!("cannot read or create {}: {e}", keys_path.display()))?;
-    let key = keys
-        .first()
-        .cloned()
-        .ok_or_else(|| format!("{} holds no access key", keys_path.display()))?;
-    let server = Server::open(Options::new(state_dir.to_path_buf(), keys))
-        .map_err(|e| format!("cannot open the local backend's state: {e}"))?;
+    let server =
+        Server::open(options).map_err(|e| format!("cannot open the local backend's state: {e}"))?;
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("ptsplan-local-backend".into())

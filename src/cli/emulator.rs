@@ -1,5 +1,6 @@
 //! `ptsplan emulator serve`: the local PTS backend on a loopback port, for any PTS client.
 
+use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
@@ -110,7 +111,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         emulator::serve(listener, server, shutdown_signal())
             .await
             .map_err(|e| e.to_string())?;
-        eprintln!("ptsplan emulator stopped");
+        let _ = writeln!(std::io::stderr(), "ptsplan emulator stopped");
         Ok(())
     })
 }
@@ -147,25 +148,32 @@ fn print_banner(
         ),
         None => (String::new(), String::new()),
     };
-    println!("ptsplan emulator listening on http://{address}");
-    println!("state: {}", state_dir.display());
-    println!("{keys_note}");
-    println!();
-    println!("# environment for ptsplan and other Alibaba Cloud clients");
-    println!("export PTSPLAN_ENDPOINT=http://{address}");
-    println!("export ALICLOUD_ACCESS_KEY_ID={id}");
-    println!("export ALICLOUD_ACCESS_KEY_SECRET={secret}");
-    println!("export ALIBABA_CLOUD_ACCESS_KEY_ID={id}");
-    println!("export ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}");
-    println!();
-    println!("# Python SDK (alibabacloud-pts20201020)");
-    println!("from alibabacloud_tea_openapi.models import Config");
-    println!("from alibabacloud_pts20201020.client import Client");
-    println!(
+    // Nobody may be reading (a closed pipe): the server keeps serving regardless.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "ptsplan emulator listening on http://{address}");
+    let _ = writeln!(out, "state: {}", state_dir.display());
+    let _ = writeln!(out, "{keys_note}");
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "# environment for ptsplan and other Alibaba Cloud clients"
+    );
+    let _ = writeln!(out, "export PTSPLAN_ENDPOINT=http://{address}");
+    let _ = writeln!(out, "export ALICLOUD_ACCESS_KEY_ID={id}");
+    let _ = writeln!(out, "export ALICLOUD_ACCESS_KEY_SECRET={secret}");
+    let _ = writeln!(out, "export ALIBABA_CLOUD_ACCESS_KEY_ID={id}");
+    let _ = writeln!(out, "export ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "# Python SDK (alibabacloud-pts20201020)");
+    let _ = writeln!(out, "from alibabacloud_tea_openapi.models import Config");
+    let _ = writeln!(out, "from alibabacloud_pts20201020.client import Client");
+    let _ = writeln!(
+        out,
         "client = Client(Config(access_key_id=\"{id}\", access_key_secret=\"{secret}\", endpoint=\"{address}\", protocol=\"http\"))"
     );
-    println!();
-    println!("Ctrl-C stops the server.");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Ctrl-C stops the server.");
+    let _ = out.flush();
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

@@ -355,9 +355,14 @@ mod tests {
 
     #[test]
     fn keys_file_reads_and_rejects_empty() {
-        let keys = Keys::from_toml("[[access_keys]]\nid = \"a\"\nsecret = \"b\"\n").expect("reads");
-        assert_eq!(keys.secret("a"), Some("b"));
-        assert_eq!(format!("{:?}", keys.first()).contains('b'), false);
+        let keys =
+            Keys::from_toml("[[access_keys]]\nid = \"a\"\nsecret = \"s3cr3t\"\n").expect("reads");
+        assert_eq!(keys.secret("a"), Some("s3cr3t"));
+        let shown = format!("{keys:?}");
+        assert!(
+            shown.contains("<redacted>") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
         assert!(Keys::from_toml("access_keys = []").is_err());
         assert!(Keys::from_toml("[[access_keys]]\nid = \"\"\nsecret = \"b\"").is_err());
         let generated = Keys::generate();

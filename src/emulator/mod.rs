@@ -91,7 +91,23 @@ pub struct Options {
     pub allow_hosts: Vec<String>,
 }
 
+/// The embedded default's state directory, relative to the project root.
+pub const EMBEDDED_STATE_DIR: &str = ".ptsplan/local";
+
 impl Options {
+    /// The embedded default: state in `state_dir` (by default `<project>/.ptsplan/local`),
+    /// with the key pair generated there on first use (`keys.toml`, mode 0600) so that the
+    /// CLI's signed client and the server agree across runs. Returns the options and the
+    /// key the client signs with.
+    pub fn embedded(state_dir: &Path) -> Result<(Options, AccessKey), KeysError> {
+        let (keys, _) = Keys::load_or_generate(&state_dir.join(GENERATED_KEYS_FILE))?;
+        let key = keys
+            .first()
+            .cloned()
+            .ok_or_else(|| KeysError::Invalid("the keys file holds no key".into()))?;
+        Ok((Options::new(state_dir.to_path_buf(), keys), key))
+    }
+
     /// A server on `state_dir` accepting `keys`, no faults, no engine.
     pub fn new(state_dir: PathBuf, keys: Keys) -> Options {
         Options {
@@ -446,4 +462,32 @@ fn json_response(
         headers.insert("x-acs-request-id", value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_options_keep_their_generated_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = dir.path().join(EMBEDDED_STATE_DIR);
+        let (options, key) = Options::embedded(&state).expect("embedded");
+        assert_eq!(options.state_dir, state);
+        let (_, again) = Options::embedded(&state).expect("again");
+        assert_eq!(key, again);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file = dir
+                .path()
+                .join(EMBEDDED_STATE_DIR)
+                .join(GENERATED_KEYS_FILE);
+            let mode = std::fs::metadata(file)
+                .expect("keys file")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
 }

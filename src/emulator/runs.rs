@@ -1,18 +1,34 @@
 //! Runs: the seam between the emulator and a load engine, and the run records kept on disk.
 //!
 //! The emulator owns the lifecycle (plan ids, scene status, records, reports); a
-//! [`RunDriver`] only executes a scene. The local engine implements it with a few lines:
+//! [`RunDriver`] only executes a scene. The local engine (`crate::engine`, on its own branch
+//! until merged) plugs in with this adapter, checked against the engine's API in a merged
+//! build (the SDK conformance suite then passes with real runs and figures):
 //!
 //! ```text
+//! pub struct Engine;
 //! impl RunDriver for Engine {
-//!     fn start(&self, scene, options) -> Result<Box<dyn RunHandle>, RunError> {
-//!         engine::Run::start(scene, engine::RunOptions { debug: options.debug, allow_hosts: options.allow_hosts, .. })
+//!     fn start(&self, scene: &Scene, options: RunOptions) -> Result<Box<dyn RunHandle>, RunError> {
+//!         let options = crate::engine::RunOptions { debug: options.debug,
+//!             allow_hosts: options.allow_hosts, ..crate::engine::RunOptions::default() };
+//!         crate::engine::Run::start(scene, options)
 //!             .map(|run| Box::new(run) as Box<dyn RunHandle>)
-//!             .map_err(|e| RunError::Failed(e.to_string()))
+//!             .map_err(|error| RunError::Failed(error.to_string()))
 //!     }
 //! }
-//! impl RunHandle for engine::Run { running_data, adjust_speed, stop, is_finished → same names;
-//!     fn finish(self: Box<Self>) -> RunOutcome { let r = self.wait(); RunOutcome { details: r.details, samples: r.samples } } }
+//! impl RunHandle for crate::engine::Run {
+//!     fn running_data(&self) -> GetPtsSceneRunningDataOutput { crate::engine::Run::running_data(self) }
+//!     fn adjust_speed(&self, speeds: &[ApiSpeed]) -> Result<(), RunError> {
+//!         crate::engine::Run::adjust_speed(self, speeds).map_err(|e| RunError::Failed(e.to_string()))
+//!     }
+//!     fn stop(&self) { crate::engine::Run::stop(self) }
+//!     fn is_finished(&self) -> bool { crate::engine::Run::is_finished(self) }
+//!     fn finish(self: Box<Self>) -> RunOutcome {
+//!         let result = self.wait();
+//!         RunOutcome { details: result.details, samples: result.samples }
+//!     }
+//! }
+//! // and in `Options::new`: driver: Arc::new(runs::Engine)
 //! ```
 //!
 //! Until that adapter exists this build uses [`NoEngine`], which refuses to start: the

@@ -141,7 +141,9 @@ impl Store {
                     Kind::JMeter => load_into(&path, id, &mut tables.jmeter),
                 };
                 if let Err(reason) = loaded {
-                    eprintln!(
+                    // Stderr may be closed; the warning is advice, not a condition to serve.
+                    let _ = writeln!(
+                        io::stderr(),
                         "warning: {}: skipped, not a valid object: {reason}",
                         path.display()
                     );

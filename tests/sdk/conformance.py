@@ -194,7 +194,10 @@ def main():
         check("StopPtsScene -> STOPPED", stopped.status == "STOPPED", stopped.status)
         report = PTS.get_pts_report_details(m.GetPtsReportDetailsRequest(scene_id=main_id, plan_id=plan_id)).body
         check("GetPtsReportDetails overview and snapshot", report.report_over_view.report_id == plan_id
-              and report.scene_snap_shot.scene_name == f"conf-{TAG}-renamed")
+              and report.scene_snap_shot.scene_name == f"conf-{TAG}-renamed"
+              and report.scene_snap_shot.status == "STOPPED")
+        check("GetPtsReportDetails measured figures", report.scene_metrics is not None
+              and report.scene_metrics.all_count is not None)
         PTS.create_pts_scene_base_line_from_report(
             m.CreatePtsSceneBaseLineFromReportRequest(scene_id=main_id, report_id=plan_id))
         base = PTS.get_pts_scene_base_line(m.GetPtsSceneBaseLineRequest(scene_id=main_id)).body
