@@ -33,11 +33,13 @@
 //! ```
 
 pub mod api;
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod emulator;
 pub mod engine;
+pub mod evidence;
 pub mod live;
 pub mod lower;
 pub mod plan;

@@ -106,7 +106,11 @@ pub fn estimate(scene: &Scene) -> Option<Estimate> {
         .and_then(|a| a.log_sample_rate)
         .map_or(DEFAULT_LOG_RATE, u64::from);
     // The default 1% is included in the base price; higher rates add their percentage.
-    let sampling = if log_rate <= DEFAULT_LOG_RATE { 0.0 } else { log_rate as f64 / 100.0 };
+    let sampling = if log_rate <= DEFAULT_LOG_RATE {
+        0.0
+    } else {
+        log_rate as f64 / 100.0
+    };
     let vum = ips as f64 * VU_PER_IP as f64 * run_minutes * (1.0 + sampling);
     Some(Estimate {
         mode: if rps { "rps" } else { "concurrency" },
