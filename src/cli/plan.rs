@@ -7,10 +7,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::backend::{connect, report};
+use super::backend::{Connection, connect, report};
 use super::{Exit, GlobalArgs, default_plan_dir, stderr_renderer};
 use crate::diag::{Diagnostic, Sources};
-use crate::plan::{self, Options};
+use crate::lower::Lowered;
+use crate::plan::{self, Live, Options};
+use crate::redact::Redactor;
 use crate::render::plan as render;
 use crate::spec::{self, Env};
 
@@ -57,65 +59,16 @@ pub struct Args {
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     let path = args.path.clone().unwrap_or_else(default_plan_dir);
-    let lookup = |name: &str| std::env::var(name).ok();
-    let env = Env {
-        now: jiff::Timestamp::now(),
-        var: &lookup,
-        require_env: true,
-    };
-    let loaded = spec::check(&path, &env);
-    eprint!(
-        "{}",
-        stderr_renderer(global).render_all(&loaded.diagnostics, &loaded.sources)
-    );
-    let (Some(plan_file), false) = (&loaded.plan, loaded.diagnostics.has_errors()) else {
-        eprintln!(
-            "error: {} is not a valid plan; nothing was read from the backend",
-            path.display()
-        );
-        return Exit::Error;
-    };
-    let dir = plan_dir(&path);
-    let (desired, redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
-        Ok(lowered) => lowered,
-        Err(missing) => {
-            for m in missing {
-                eprintln!(
-                    "error: {}: `${{{}.{}}}` cannot be resolved",
-                    m.place, m.namespace, m.name
-                );
-            }
-            return Exit::Error;
-        }
-    };
-    let connection = match connect(global) {
-        Ok(connection) => connection,
-        Err(exit) => return exit,
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            let d = Diagnostic::error("cli::runtime", format!("cannot start: {error}"));
-            return report(global, &d, &Sources::default());
-        }
-    };
-    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
-        Ok(live) => live,
-        Err(error) => return connection.report(global, &error),
-    };
     let options = Options {
         prune: args.prune,
         run: args.run,
     };
-    let mut proposal = plan::plan(&plan_file.workspace, &desired, &live, options);
-    proposal.estimates = plan_file
-        .scenes
-        .iter()
-        .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
-        .collect();
+    let Prepared {
+        proposal, redactor, ..
+    } = match prepare(global, &path, options) {
+        Ok(prepared) => prepared,
+        Err(exit) => return exit,
+    };
     let text = if args.summary {
         render::one_line_per_scene(&proposal)
     } else {
@@ -150,6 +103,97 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     } else {
         Exit::Ok
     }
+}
+
+/// A checked, lowered plan, the live state it was planned against, and the proposal: what
+/// `plan` prints and `apply` performs.
+pub(super) struct Prepared {
+    /// The plan files read, in merge order.
+    pub files: Vec<PathBuf>,
+    /// The plan's workspace.
+    pub workspace: String,
+    /// The desired scenes.
+    pub desired: Vec<Lowered>,
+    /// The secret values resolved by lowering.
+    pub redactor: Redactor,
+    pub connection: Connection,
+    pub runtime: tokio::runtime::Runtime,
+    /// The live state read.
+    pub live: Vec<Live>,
+    pub proposal: plan::Plan,
+}
+
+/// Checks and lowers the plan at `path`, connects, reads the live state and plans.
+/// Problems are printed; the exit code is returned instead.
+pub(super) fn prepare(
+    global: &GlobalArgs,
+    path: &Path,
+    options: Options,
+) -> Result<Prepared, Exit> {
+    let lookup = |name: &str| std::env::var(name).ok();
+    let env = Env {
+        now: jiff::Timestamp::now(),
+        var: &lookup,
+        require_env: true,
+    };
+    let loaded = spec::check(path, &env);
+    eprint!(
+        "{}",
+        stderr_renderer(global).render_all(&loaded.diagnostics, &loaded.sources)
+    );
+    let (Some(plan_file), false) = (&loaded.plan, loaded.diagnostics.has_errors()) else {
+        eprintln!(
+            "error: {} is not a valid plan; nothing was read from the backend",
+            path.display()
+        );
+        return Err(Exit::Error);
+    };
+    let dir = plan_dir(path);
+    let (desired, redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
+        Ok(lowered) => lowered,
+        Err(missing) => {
+            for m in missing {
+                eprintln!(
+                    "error: {}: `${{{}.{}}}` cannot be resolved",
+                    m.place, m.namespace, m.name
+                );
+            }
+            return Err(Exit::Error);
+        }
+    };
+    let connection = connect(global)?;
+    let runtime = runtime(global)?;
+    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
+        Ok(live) => live,
+        Err(error) => return Err(connection.report(global, &error)),
+    };
+    let mut proposal = plan::plan(&plan_file.workspace, &desired, &live, options);
+    proposal.estimates = plan_file
+        .scenes
+        .iter()
+        .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
+        .collect();
+    Ok(Prepared {
+        files: loaded.files.clone(),
+        workspace: plan_file.workspace.clone(),
+        desired,
+        redactor,
+        connection,
+        runtime,
+        live,
+        proposal,
+    })
+}
+
+/// The async runtime API calls run on.
+pub(super) fn runtime(global: &GlobalArgs) -> Result<tokio::runtime::Runtime, Exit> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            let d = Diagnostic::error("cli::runtime", format!("cannot start: {error}"));
+            report(global, &d, &Sources::default())
+        })
 }
 
 /// The directory relative data files are resolved against.
