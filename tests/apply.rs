@@ -248,3 +248,36 @@ fn a_lost_answer_is_decided_by_reading_and_never_sent_twice() {
     let out = backend.run(dir, &["plan", "plans", "--detailed-exitcode"]);
     assert_exit(&out, 0);
 }
+
+#[test]
+fn rollback_on_failure_undoes_at_once_and_a_pruned_scene_is_restored() {
+    let backend = start_backend_with(&["--fault", "fail-mutation=3"]);
+    let (work, plans) = workdir();
+    let dir = work.path();
+    let out = backend.run(
+        dir,
+        &["apply", "plans", "--auto-approve", "--rollback-on-failure"],
+    );
+    assert_exit(&out, 1);
+    assert!(stdout(&out).contains("deleting… ok"), "{}", stdout(&out));
+    assert_eq!(live_views(&backend).1, 0, "the two creates were undone");
+
+    // Apply in full, then prune one scene away and roll the deletion back.
+    let out = backend.run(dir, &["apply", "plans", "--auto-approve"]);
+    assert_exit(&out, 0);
+    let (before, _) = live_views(&backend);
+    std::fs::remove_file(plans.join("tuning.yaml")).expect("remove");
+    let out = backend.run(dir, &["apply", "plans", "--auto-approve", "--prune"]);
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("0 created, 0 updated, 1 deleted"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(live_views(&backend).1, 5);
+    let prune = bundle(dir, &out);
+    let out = backend.run(dir, &["rollback", &prune.display().to_string()]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("creating… ok"), "{}", stdout(&out));
+    assert_eq!(live_views(&backend), (before, 6));
+}
