@@ -196,3 +196,62 @@ fn clear_ids(scene: &mut wire::Scene) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image() -> wire::Scene {
+        wire::Scene {
+            scene_id: Some("OLD".into()),
+            scene_name: Some("s".into()),
+            status: Some(wire::SceneStatus::Running),
+            relation_list: vec![wire::Relation {
+                relation_id: Some("R1".into()),
+                relation_name: Some("chain".into()),
+                ..wire::Relation::default()
+            }],
+            ..wire::Scene::default()
+        }
+    }
+
+    fn step(before: &wire::Scene) -> Step {
+        Step {
+            number: 1,
+            kind: StepKind::Update,
+            key: "k".into(),
+            scene_id: before.scene_id.clone(),
+            before_fingerprint: Some(fingerprint(before)),
+        }
+    }
+
+    #[test]
+    fn a_scene_already_as_before_is_left_alone() {
+        let before = image();
+        assert_eq!(restore(&before, &step(&before), Some(&before)), None);
+    }
+
+    #[test]
+    fn a_changed_scene_is_saved_in_place_and_a_deleted_one_created_without_ids() {
+        let before = image();
+        let mut changed = before.clone();
+        changed.scene_name = Some("renamed".into());
+        changed.scene_id = Some("NOW".into());
+        let Some((kind, id, Some(scene))) = restore(&before, &step(&before), Some(&changed)) else {
+            panic!("a save is proposed");
+        };
+        assert_eq!((kind, id.as_deref()), (StepKind::Update, Some("NOW")));
+        assert_eq!(
+            (scene.scene_id.as_deref(), scene.status.clone()),
+            (Some("NOW"), None)
+        );
+        assert_eq!(fingerprint(&scene), fingerprint(&before));
+
+        let Some((kind, id, Some(scene))) = restore(&before, &step(&before), None) else {
+            panic!("a create is proposed");
+        };
+        assert_eq!((kind, id), (StepKind::Create, None));
+        assert_eq!(scene.scene_id, None);
+        assert_eq!(scene.relation_list[0].relation_id, None);
+    }
+}
