@@ -38,6 +38,8 @@ pub struct Done {
     pub scene_id: Option<String>,
     /// The answer was lost and the outcome was read from the live state.
     pub resolved_by_read: bool,
+    /// For a save that took effect: the fingerprint of the view sent (checked by [`verify`]).
+    pub applied_fingerprint: Option<String>,
     /// The service's request id of an error answer.
     pub request_id: Option<String>,
     /// Why it failed.
@@ -132,6 +134,27 @@ pub async fn execute(
     report
 }
 
+/// Reads the live state after an apply and compares every scene it saved with what was
+/// sent. After Terraform: a backend that stores something other than what it was given is
+/// reported as an inconsistency, never ignored. Returns one line per inconsistent scene.
+pub async fn verify(cx: &Context<'_>, done: &[Done]) -> Result<Vec<String>, ApiError> {
+    let live = crate::live::read_all(cx.client).await?;
+    Ok(done
+        .iter()
+        .filter_map(|d| {
+            let applied = d.applied_fingerprint.as_deref()?;
+            let key = &d.step.key;
+            match owned(&live, cx.workspace, key).map(|l| fingerprint(&l.scene)) {
+                Some(read) if read == applied => None,
+                Some(read) => Some(format!(
+                    "scene.{key}: saved with fingerprint {applied}, read back as {read}"
+                )),
+                None => Some(format!("scene.{key}: saved, but not found when read back")),
+            }
+        })
+        .collect())
+}
+
 /// Sends one step and decides its outcome.
 async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Done {
     let done = |outcome, scene_id, error| Done {
@@ -139,6 +162,7 @@ async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Do
         outcome,
         scene_id,
         resolved_by_read: false,
+        applied_fingerprint: None,
         request_id: None,
         error,
     };
@@ -195,7 +219,10 @@ async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Do
         }
     };
     match answer {
-        Ok(id) => done(Outcome::Ok, id, None),
+        Ok(id) => Done {
+            applied_fingerprint,
+            ..done(Outcome::Ok, id, None)
+        },
         Err(error @ ApiError::OutcomeUnknown { .. }) => {
             resolve(cx, step, scene_id, applied_fingerprint, &error).await
         }
@@ -222,6 +249,7 @@ async fn resolve(
         outcome: Outcome::Unknown,
         scene_id,
         resolved_by_read: true,
+        applied_fingerprint: None,
         request_id: None,
         error: Some(lost.to_string()),
     };
@@ -247,6 +275,7 @@ async fn resolve(
     if took_effect {
         done.outcome = Outcome::Ok;
         done.error = None;
+        done.applied_fingerprint = applied_fingerprint;
         if let Some(l) = found {
             done.scene_id = l.scene.scene_id.clone();
         }

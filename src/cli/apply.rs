@@ -153,6 +153,20 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
         prepared
             .runtime
             .block_on(executor::execute(&cx, &steps, &mut journal, &mut observe));
+    // A complete apply is read back and checked against what was sent.
+    let inconsistent = if report.stopped.is_none() {
+        match prepared
+            .runtime
+            .block_on(executor::verify(&cx, &report.done))
+        {
+            Ok(lines) => lines,
+            Err(error) => vec![format!(
+                "cannot read the scenes back to verify them: {error}"
+            )],
+        }
+    } else {
+        Vec::new()
+    };
     meta.ended = Some(crate::apply::journal::now());
     let undo_command = format!("ptsplan rollback {}", bundle.dir.display());
     let summary = summary(
@@ -160,6 +174,7 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
         &steps,
         &report.done,
         report.stopped.as_deref(),
+        &inconsistent,
         &undo_command,
     );
     let written = bundle
@@ -176,7 +191,15 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
             count(&report.done, StepKind::Delete),
             bundle.dir.display()
         );
-        return Exit::Ok;
+        if inconsistent.is_empty() {
+            return Exit::Ok;
+        }
+        eprintln!("\nerror: the backend holds something other than what was applied:");
+        for line in &inconsistent {
+            eprintln!("  {}", redactor.redact(line));
+        }
+        eprintln!("To undo the apply: {undo_command}");
+        return Exit::Error;
     };
     eprintln!("\nerror: apply stopped: {}", redactor.redact(&stopped));
     eprintln!("Evidence: {}", bundle.dir.display());
@@ -307,11 +330,19 @@ fn summary(
     steps: &[Step],
     done: &[Done],
     stopped: Option<&str>,
+    inconsistent: &[String],
     undo_command: &str,
 ) -> String {
     let mut out = format!("# ptsplan apply {id}\n\n");
     match stopped {
-        None => out.push_str("Result: **applied**.\n\n"),
+        None if inconsistent.is_empty() => out.push_str("Result: **applied**.\n\n"),
+        None => {
+            out.push_str("Result: **applied, inconsistent when read back**:\n\n");
+            for line in inconsistent {
+                out.push_str(&format!("- {line}\n"));
+            }
+            out.push_str(&format!("\nTo undo: `{undo_command}`\n\n"));
+        }
         Some(reason) => out.push_str(&format!(
             "Result: **stopped**: {reason}.\n\nTo undo: `{undo_command}`\n\n"
         )),
