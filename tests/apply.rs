@@ -214,6 +214,27 @@ fn a_failed_mutation_stops_the_apply_with_the_undo_command() {
         1,
         "only the first create took effect"
     );
+    let journal = std::fs::read_to_string(undo.join("journal.jsonl")).expect("journal");
+    let records: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON record"))
+        .collect();
+    let kinds: Vec<(&str, u64)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["record"].as_str().unwrap_or(""),
+                r["step"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [("intent", 1), ("outcome", 1), ("intent", 2), ("outcome", 2)],
+        "write-ahead: each intent precedes its outcome, nothing after the failure"
+    );
+    assert_eq!(records[3]["outcome"], "failed");
+    assert!(records[3]["request_id"].is_string(), "{}", records[3]);
     let summary = std::fs::read_to_string(undo.join("summary.md")).expect("summary");
     assert!(
         summary.contains("| 2 | creating |") && summary.contains("failed"),
