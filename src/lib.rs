@@ -14,6 +14,8 @@
 //! | [`live`] | reading every live scene through the client (read-only) |
 //! | [`lower`] | plan → the PTS scenes it asks for (pure), with the ownership marker |
 //! | [`plan`] | the planner: normalized views, field-level diff, one action per scene (pure) |
+//! | [`apply`] | apply: step order, write-ahead journal, executor over the client, rollback |
+//! | [`evidence`] | the evidence bundle of an apply, and the owner-only before-images beside it |
 //! | [`render`] | one plan model drawn as text, markdown or JSON, secrets masked |
 //! | [`redact`] | masking of secret values in everything printed or written |
 //! | [`wire`] | PTS OpenAPI 2020-10-20 request/response types (PascalCase JSON), data only |
@@ -33,11 +35,13 @@
 //! ```
 
 pub mod api;
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod emulator;
 pub mod engine;
+pub mod evidence;
 pub mod live;
 pub mod lower;
 pub mod plan;

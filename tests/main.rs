@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per topic. They drive the real `ptsplan` binary
 //! (see `util`) and the library's public API.
 
+mod apply;
 mod client;
 mod diagnostics;
 mod emulator;

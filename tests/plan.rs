@@ -2,128 +2,51 @@
 //! them are read back (GetPtsScene, with ids, status and the GET spellings) and plan as
 //! "No changes"; an edited plan shows the field it changed.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use ptsplan::api::sign::Credential;
 use ptsplan::api::{Client, ClientOptions, Endpoint};
 use ptsplan::spec::{self, Env};
 use ptsplan::wire::SavePtsScene;
 
-use crate::util::{ptsplan, repo, stdout};
+use crate::util::{Backend, SECRET, copy_dir, repo, start_backend, stdout};
 
-const SECRET: &str = "wx-app-secret-for-plan-tests";
-
-/// A running `ptsplan emulator serve` on a free loopback port, killed on drop.
-struct Backend {
-    child: Child,
-    endpoint: String,
-    key_id: String,
-    key_secret: String,
-    _state: tempfile::TempDir,
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_backend() -> Backend {
-    let state = tempfile::tempdir().expect("state dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ptsplan"))
-        .args([
-            "emulator",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--state-dir",
-        ])
-        .arg(state.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("emulator starts");
-    let out = child.stdout.take().expect("stdout");
-    let (mut endpoint, mut key_id, mut key_secret) = (String::new(), String::new(), String::new());
-    let mut lines = BufReader::new(out).lines();
-    for line in lines.by_ref().map_while(Result::ok) {
-        if let Some(rest) = line.strip_prefix("export PTSPLAN_ENDPOINT=") {
-            endpoint = rest.to_owned();
-        } else if let Some(rest) = line.strip_prefix("export ALICLOUD_ACCESS_KEY_ID=") {
-            key_id = rest.to_owned();
-        } else if let Some(rest) = line.strip_prefix("export ALICLOUD_ACCESS_KEY_SECRET=") {
-            key_secret = rest.to_owned();
-            break;
+/// Saves every scene of the plan at `dir` as lowered, as an apply would.
+fn save_all(backend: &Backend, dir: &Path) {
+    let secret = |name: &str| (name == "WX_APP_SECRET").then(|| SECRET.to_owned());
+    let env = Env {
+        now: jiff::Timestamp::now(),
+        var: &secret,
+        require_env: true,
+    };
+    let loaded = spec::check(dir, &env);
+    let (lowered, _) =
+        ptsplan::lower::lower(&loaded.plan.expect("plan"), dir, &secret).expect("lowers");
+    let client = Client::new(
+        Endpoint::parse(&backend.endpoint).expect("endpoint"),
+        Credential::new(&backend.key_id, &backend.key_secret),
+        ClientOptions::default(),
+    )
+    .expect("client");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        for scene in lowered {
+            client
+                .call(&SavePtsScene { scene: scene.scene })
+                .await
+                .expect("saved");
         }
-    }
-    assert!(
-        !endpoint.is_empty() && !key_secret.is_empty(),
-        "the emulator printed its env block"
-    );
-    // Keep draining its output: a closed pipe would end the server at its next line.
-    std::thread::spawn(move || lines.for_each(drop));
-    Backend {
-        child,
-        endpoint,
-        key_id,
-        key_secret,
-        _state: state,
-    }
-}
-
-impl Backend {
-    fn plan(&self, dir: &Path, args: &[&str]) -> std::process::Output {
-        ptsplan(dir)
-            .arg("plan")
-            .args(args)
-            .env("PTSPLAN_ENDPOINT", &self.endpoint)
-            .env("ALICLOUD_ACCESS_KEY_ID", &self.key_id)
-            .env("ALICLOUD_ACCESS_KEY_SECRET", &self.key_secret)
-            .env("WX_APP_SECRET", SECRET)
-            .output()
-            .expect("plan runs")
-    }
-
-    /// Saves every scene of the plan at `dir` as lowered, as an apply would.
-    fn save_all(&self, dir: &Path) {
-        let secret = |name: &str| (name == "WX_APP_SECRET").then(|| SECRET.to_owned());
-        let env = Env {
-            now: jiff::Timestamp::now(),
-            var: &secret,
-            require_env: true,
-        };
-        let loaded = spec::check(dir, &env);
-        let (lowered, _) =
-            ptsplan::lower::lower(&loaded.plan.expect("plan"), dir, &secret).expect("lowers");
-        let client = Client::new(
-            Endpoint::parse(&self.endpoint).expect("endpoint"),
-            Credential::new(&self.key_id, &self.key_secret),
-            ClientOptions::default(),
-        )
-        .expect("client");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
-            for scene in lowered {
-                client
-                    .call(&SavePtsScene { scene: scene.scene })
-                    .await
-                    .expect("saved");
-            }
-        });
-    }
+    });
 }
 
 #[test]
 fn saved_examples_plan_no_changes_and_an_edit_shows_its_field() {
     let backend = start_backend();
     let plans = repo().join("plans");
-    let out = backend.plan(&plans, &["--detailed-exitcode", "--summary"]);
+    let out = backend.run(&plans, &["plan", "--detailed-exitcode", "--summary"]);
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -136,8 +59,8 @@ fn saved_examples_plan_no_changes_and_an_edit_shows_its_field() {
         stdout(&out)
     );
 
-    backend.save_all(&plans);
-    let out = backend.plan(&plans, &["--detailed-exitcode"]);
+    save_all(&backend, &plans);
+    let out = backend.run(&plans, &["plan", "--detailed-exitcode"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -157,7 +80,10 @@ fn saved_examples_plan_no_changes_and_an_edit_shows_its_field() {
         text.replace("Bearer ${access_token}", "Token ${access_token}"),
     )
     .expect("write");
-    let out = backend.plan(edited.path(), &["--detailed-exitcode", "--format", "json"]);
+    let out = backend.run(
+        edited.path(),
+        &["plan", "--detailed-exitcode", "--format", "json"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json plan");
     let updates: Vec<&serde_json::Value> = json["scenes"]
@@ -180,24 +106,11 @@ fn saved_examples_plan_no_changes_and_an_edit_shows_its_field() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("list") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
 #[test]
 fn plan_calls_no_mutating_action() {
     let backend = start_backend();
     let plans = repo().join("plans");
-    backend.save_all(&plans);
+    save_all(&backend, &plans);
     // From now on every mutating action of the API fails: a plan that sent one would fail.
     let reference: serde_json::Value =
         serde_json::from_str(include_str!("../src/wire/testdata/pts-openapi.json"))
@@ -226,7 +139,7 @@ fn plan_calls_no_mutating_action() {
             .map(|r| r.status())
     });
     assert!(status.expect("faults set").is_success());
-    let out = backend.plan(&plans, &["--detailed-exitcode"]);
+    let out = backend.run(&plans, &["plan", "--detailed-exitcode"]);
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -1,7 +1,8 @@
 //! Shared helpers: running the binary, temporary plan directories.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The repository root (where Cargo.toml is).
 pub fn repo() -> PathBuf {
@@ -32,4 +33,102 @@ pub fn stdout(out: &Output) -> String {
 /// Standard error as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The value of `WX_APP_SECRET` given to commands run against a [`Backend`].
+pub const SECRET: &str = "wx-app-secret-for-plan-tests";
+
+/// A running `ptsplan emulator serve` on a free loopback port, killed on drop.
+pub struct Backend {
+    child: Child,
+    pub endpoint: String,
+    pub key_id: String,
+    pub key_secret: String,
+    _state: tempfile::TempDir,
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the emulator with no faults.
+pub fn start_backend() -> Backend {
+    start_backend_with(&[])
+}
+
+/// Starts the emulator with extra `serve` arguments (e.g. `--fault fail-mutation=2`).
+pub fn start_backend_with(extra: &[&str]) -> Backend {
+    let state = tempfile::tempdir().expect("state dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptsplan"))
+        .args([
+            "emulator",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--state-dir",
+        ])
+        .arg(state.path())
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("emulator starts");
+    let out = child.stdout.take().expect("stdout");
+    let (mut endpoint, mut key_id, mut key_secret) = (String::new(), String::new(), String::new());
+    let mut lines = BufReader::new(out).lines();
+    for line in lines.by_ref().map_while(Result::ok) {
+        if let Some(rest) = line.strip_prefix("export PTSPLAN_ENDPOINT=") {
+            endpoint = rest.to_owned();
+        } else if let Some(rest) = line.strip_prefix("export ALICLOUD_ACCESS_KEY_ID=") {
+            key_id = rest.to_owned();
+        } else if let Some(rest) = line.strip_prefix("export ALICLOUD_ACCESS_KEY_SECRET=") {
+            key_secret = rest.to_owned();
+            break;
+        }
+    }
+    assert!(
+        !endpoint.is_empty() && !key_secret.is_empty(),
+        "the emulator printed its env block"
+    );
+    // Keep draining its output: a closed pipe would end the server at its next line.
+    std::thread::spawn(move || lines.for_each(drop));
+    Backend {
+        child,
+        endpoint,
+        key_id,
+        key_secret,
+        _state: state,
+    }
+}
+
+impl Backend {
+    /// `ptsplan ARGS` from `dir` against this backend, with `WX_APP_SECRET` set.
+    pub fn run(&self, dir: &Path, args: &[&str]) -> Output {
+        ptsplan(dir)
+            .args(args)
+            .env("PTSPLAN_ENDPOINT", &self.endpoint)
+            .env("ALICLOUD_ACCESS_KEY_ID", &self.key_id)
+            .env("ALICLOUD_ACCESS_KEY_SECRET", &self.key_secret)
+            .env("WX_APP_SECRET", SECRET)
+            .stdin(Stdio::null())
+            .output()
+            .expect("ptsplan runs")
+    }
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
 }

@@ -3,11 +3,13 @@
 //! Nothing else in the crate imports this module; commands turn arguments into calls on
 //! the library and outcomes into [`ExitCode`]s.
 
+mod apply;
 mod backend;
 mod embedded;
 mod emulator;
 mod exit;
 mod plan;
+mod rollback;
 mod scenes;
 mod schema;
 mod validate;
@@ -94,6 +96,10 @@ pub enum Command {
     Schema(schema::Args),
     /// Show what apply would change: read live scenes, diff them against the plan.
     Plan(plan::Args),
+    /// Perform the plan's changes in order, journaled, with evidence and a rollback record.
+    Apply(apply::Args),
+    /// Undo an apply from its evidence bundle (safe to run again).
+    Rollback(rollback::Args),
     /// Read-only inventory of the backend's scenes: `scenes list`, `scenes get ID`.
     Scenes(scenes::Args),
     /// The local PTS-compatible backend (`emulator serve`).
@@ -119,6 +125,8 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Schema(args) => schema::run(args),
         Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Apply(args) => apply::run(&cli.global, args),
+        Command::Rollback(args) => rollback::run(&cli.global, args),
         Command::Scenes(args) => scenes::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(args),
     };

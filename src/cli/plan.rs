@@ -7,9 +7,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::backend::connect_with_runtime;
+use super::backend::{Connection, connect_with_runtime};
 use super::{Exit, GlobalArgs, default_plan_dir, stderr_renderer};
-use crate::plan::{self, Options};
+use crate::lower::Lowered;
+use crate::plan::{self, Live, Options};
+use crate::redact::Redactor;
 use crate::render::plan as render;
 use crate::spec::{self, Env};
 
@@ -60,55 +62,20 @@ pub struct Args {
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     let path = args.path.clone().unwrap_or_else(default_plan_dir);
-    let lookup = |name: &str| std::env::var(name).ok();
-    let env = Env {
-        now: jiff::Timestamp::now(),
-        var: &lookup,
-        require_env: true,
-    };
-    let loaded = spec::check(&path, &env);
-    eprint!(
-        "{}",
-        stderr_renderer(global).render_all(&loaded.diagnostics, &loaded.sources)
-    );
-    let (Some(plan_file), false) = (&loaded.plan, loaded.diagnostics.has_errors()) else {
-        eprintln!(
-            "error: {} is not a valid plan; nothing was read from the backend",
-            path.display()
-        );
-        return Exit::Error;
-    };
-    let dir = plan_dir(&path);
-    let (desired, redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
-        Ok(lowered) => lowered,
-        Err(missing) => {
-            for m in missing {
-                eprintln!(
-                    "error: {}: `${{{}.{}}}` cannot be resolved",
-                    m.place, m.namespace, m.name
-                );
-            }
-            return Exit::Error;
-        }
-    };
-    let (connection, runtime) = match connect_with_runtime(global) {
-        Ok(connected) => connected,
-        Err(exit) => return exit,
-    };
-    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
-        Ok(live) => live,
-        Err(error) => return connection.report(global, &error),
-    };
     let options = Options {
         prune: args.prune,
         run: args.run,
     };
-    let mut proposal = plan::plan(&plan_file.workspace, &desired, &live, options);
-    proposal.estimates = plan_file
-        .scenes
-        .iter()
-        .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
-        .collect();
+    let Prepared {
+        proposal,
+        redactor,
+        desired,
+        workspace,
+        ..
+    } = match prepare(global, &path, options) {
+        Ok(prepared) => prepared,
+        Err(exit) => return exit,
+    };
     let text = if args.summary {
         render::one_line_per_scene(&proposal)
     } else {
@@ -130,7 +97,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         }
     }
     if let Some(out) = &args.out {
-        let saved = plan::planfile::save(&plan_file.workspace, &proposal, &desired, &redactor);
+        let saved = plan::planfile::save(&workspace, &proposal, &desired, &redactor);
         let written = saved
             .map_err(|e| e.to_string())
             .and_then(|saved| serde_json::to_string_pretty(&saved).map_err(|e| e.to_string()))
@@ -157,6 +124,85 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     } else {
         Exit::Ok
     }
+}
+
+/// A checked, lowered plan, the live state it was planned against, and the proposal: what
+/// `plan` prints and `apply` performs.
+pub(super) struct Prepared {
+    /// The plan files read, in merge order.
+    pub files: Vec<PathBuf>,
+    /// The plan's workspace.
+    pub workspace: String,
+    /// The desired scenes.
+    pub desired: Vec<Lowered>,
+    /// The secret values resolved by lowering.
+    pub redactor: Redactor,
+    pub connection: Connection,
+    pub runtime: tokio::runtime::Runtime,
+    /// The live state read.
+    pub live: Vec<Live>,
+    pub proposal: plan::Plan,
+}
+
+/// Checks and lowers the plan at `path`, connects, reads the live state and plans.
+/// Problems are printed; the exit code is returned instead.
+pub(super) fn prepare(
+    global: &GlobalArgs,
+    path: &Path,
+    options: Options,
+) -> Result<Prepared, Exit> {
+    let lookup = |name: &str| std::env::var(name).ok();
+    let env = Env {
+        now: jiff::Timestamp::now(),
+        var: &lookup,
+        require_env: true,
+    };
+    let loaded = spec::check(path, &env);
+    eprint!(
+        "{}",
+        stderr_renderer(global).render_all(&loaded.diagnostics, &loaded.sources)
+    );
+    let (Some(plan_file), false) = (&loaded.plan, loaded.diagnostics.has_errors()) else {
+        eprintln!(
+            "error: {} is not a valid plan; nothing was read from the backend",
+            path.display()
+        );
+        return Err(Exit::Error);
+    };
+    let dir = plan_dir(path);
+    let (desired, redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
+        Ok(lowered) => lowered,
+        Err(missing) => {
+            for m in missing {
+                eprintln!(
+                    "error: {}: `${{{}.{}}}` cannot be resolved",
+                    m.place, m.namespace, m.name
+                );
+            }
+            return Err(Exit::Error);
+        }
+    };
+    let (connection, runtime) = connect_with_runtime(global)?;
+    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
+        Ok(live) => live,
+        Err(error) => return Err(connection.report(global, &error)),
+    };
+    let mut proposal = plan::plan(&plan_file.workspace, &desired, &live, options);
+    proposal.estimates = plan_file
+        .scenes
+        .iter()
+        .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
+        .collect();
+    Ok(Prepared {
+        files: loaded.files.clone(),
+        workspace: plan_file.workspace.clone(),
+        desired,
+        redactor,
+        connection,
+        runtime,
+        live,
+        proposal,
+    })
 }
 
 /// The directory relative data files are resolved against.

@@ -1,0 +1,342 @@
+//! Sends an apply's steps through the client, journaling each before and after.
+//!
+//! A step whose answer was lost ([`ApiError::OutcomeUnknown`]) is never sent again: the live
+//! state is read and the step is decided from it (a create is found by its marker key and
+//! the fingerprint it was stamped with). The first step that fails stops the apply; the
+//! report of what was done is returned either way, because partial progress is what a
+//! rollback and a reviewer need.
+
+use std::collections::BTreeMap;
+
+use super::journal::{self, Journal, Outcome, Phase, Record};
+use super::order::{Step, StepKind};
+use super::{fingerprint, owned};
+use crate::api::{ApiError, Client};
+use crate::lower::{self, Lowered};
+use crate::plan::Live;
+use crate::wire::{
+    self, DeletePtsScene, MARKER_PARAM, Marker, SavePtsScene, StartPtsScene, StopPtsScene,
+};
+
+/// What the executor works on.
+pub struct Context<'a> {
+    pub client: &'a Client,
+    /// The plan's workspace (the owner named in markers).
+    pub workspace: &'a str,
+    /// The lowered plan (desired scenes by key).
+    pub desired: &'a [Lowered],
+    /// The live state the plan was made from.
+    pub live: &'a [Live],
+}
+
+/// How one step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    pub step: Step,
+    pub outcome: Outcome,
+    /// The scene's id after the step (the new id of a created scene).
+    pub scene_id: Option<String>,
+    /// The answer was lost and the outcome was read from the live state.
+    pub resolved_by_read: bool,
+    /// For a save that took effect: the fingerprint of the view sent (checked by [`verify`]).
+    pub applied_fingerprint: Option<String>,
+    /// The service's request id of an error answer.
+    pub request_id: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// What the executor reports to its observer (progress on the terminal, counters).
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A step is about to be sent (its intent is journaled).
+    Before(&'a Step),
+    /// A step ended (its outcome is journaled).
+    After(&'a Done),
+}
+
+/// Everything that happened, in order. Returned on failure too.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub done: Vec<Done>,
+    /// Why the apply stopped early: a failed or unknown step, or a journal that cannot be
+    /// written (then nothing more is sent).
+    pub stopped: Option<String>,
+}
+
+/// Runs `steps` in order, appending to `journal`, until one fails.
+pub async fn execute(
+    cx: &Context<'_>,
+    steps: &[Step],
+    journal: &mut Journal,
+    observe: &mut dyn FnMut(Event<'_>),
+) -> Report {
+    let mut report = Report::default();
+    // Ids learned during the apply (created scenes), for the steps that follow.
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    for step in steps {
+        let scene_id = step
+            .scene_id
+            .clone()
+            .or_else(|| ids.get(&step.key).cloned());
+        let intent = Record::Intent {
+            phase: Phase::Apply,
+            step: step.number,
+            action: step.kind,
+            key: step.key.clone(),
+            scene_id: scene_id.clone(),
+            before_fingerprint: step.before_fingerprint.clone(),
+            at: journal::now(),
+        };
+        if let Err(error) = journal.append(&intent) {
+            report.stopped = Some(format!(
+                "cannot write the journal, step {} was not sent: {error}",
+                step.number
+            ));
+            return report;
+        }
+        observe(Event::Before(step));
+        let done = run_step(cx, step, scene_id).await;
+        let outcome = Record::Outcome {
+            phase: Phase::Apply,
+            step: step.number,
+            outcome: done.outcome,
+            request_id: done.request_id.clone(),
+            scene_id: done.scene_id.clone(),
+            resolved_by_read: done.resolved_by_read,
+            error: done.error.clone(),
+            at: journal::now(),
+        };
+        let written = journal.append(&outcome);
+        observe(Event::After(&done));
+        if let Some(id) = &done.scene_id {
+            ids.insert(step.key.clone(), id.clone());
+        }
+        let ok = done.outcome == Outcome::Ok;
+        report.done.push(done);
+        if let Err(error) = written {
+            report.stopped = Some(format!(
+                "cannot write the journal after step {}: {error}",
+                step.number
+            ));
+            return report;
+        }
+        if !ok {
+            report.stopped = Some(format!(
+                "step {} ({} `{}`) failed",
+                step.number,
+                step.kind.verb(),
+                step.key
+            ));
+            return report;
+        }
+    }
+    report
+}
+
+/// Reads the live state after an apply and compares every scene it saved with what was
+/// sent. After Terraform: a backend that stores something other than what it was given is
+/// reported as an inconsistency, never ignored. Returns one line per inconsistent scene.
+pub async fn verify(cx: &Context<'_>, done: &[Done]) -> Result<Vec<String>, ApiError> {
+    let live = crate::live::read_all(cx.client).await?;
+    Ok(done
+        .iter()
+        .filter_map(|d| {
+            let applied = d.applied_fingerprint.as_deref()?;
+            let key = &d.step.key;
+            match owned(&live, cx.workspace, key).map(|l| fingerprint(&l.scene)) {
+                Some(read) if read == applied => None,
+                Some(read) => Some(format!(
+                    "scene.{key}: saved with fingerprint {applied}, read back as {read}"
+                )),
+                None => Some(format!("scene.{key}: saved, but not found when read back")),
+            }
+        })
+        .collect())
+}
+
+/// Sends one step and decides its outcome.
+async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Done {
+    let done = |outcome, scene_id, error| Done {
+        step: step.clone(),
+        outcome,
+        scene_id,
+        resolved_by_read: false,
+        applied_fingerprint: None,
+        request_id: None,
+        error,
+    };
+    // What the scene looks like once the step took effect, for reading back a lost answer.
+    let mut applied_fingerprint = None;
+    let answer: Result<Option<String>, ApiError> = match step.kind {
+        StepKind::Create | StepKind::Update => {
+            let Some(scene) = desired_scene(cx, step) else {
+                return done(
+                    Outcome::Failed,
+                    scene_id,
+                    Some(format!("`{}` is not in the lowered plan", step.key)),
+                );
+            };
+            let (scene, fingerprint) = stamped(scene);
+            applied_fingerprint = Some(fingerprint);
+            cx.client
+                .call(&SavePtsScene { scene })
+                .await
+                .map(|answer| answer.scene_id.or(scene_id.clone()))
+        }
+        StepKind::Stop | StepKind::Delete | StepKind::Start => {
+            let Some(id) = scene_id.clone() else {
+                return done(
+                    Outcome::Failed,
+                    None,
+                    Some(format!("`{}` has no scene id", step.key)),
+                );
+            };
+            let sent = match step.kind {
+                StepKind::Stop => cx
+                    .client
+                    .call(&StopPtsScene {
+                        scene_id: id.clone(),
+                    })
+                    .await
+                    .map(drop),
+                StepKind::Delete => cx
+                    .client
+                    .call(&DeletePtsScene {
+                        scene_id: id.clone(),
+                    })
+                    .await
+                    .map(drop),
+                _ => cx
+                    .client
+                    .call(&StartPtsScene {
+                        scene_id: id.clone(),
+                    })
+                    .await
+                    .map(drop),
+            };
+            sent.map(|()| (step.kind != StepKind::Delete).then_some(id))
+        }
+    };
+    match answer {
+        Ok(id) => Done {
+            applied_fingerprint,
+            ..done(Outcome::Ok, id, None)
+        },
+        Err(error @ ApiError::OutcomeUnknown { .. }) => {
+            resolve(cx, step, scene_id, applied_fingerprint, &error).await
+        }
+        Err(error) => Done {
+            request_id: match &error {
+                ApiError::Api { request_id, .. } => request_id.clone(),
+                _ => None,
+            },
+            ..done(Outcome::Failed, scene_id, Some(error.to_string()))
+        },
+    }
+}
+
+/// Decides a step whose answer was lost by reading the live state (never by resending).
+async fn resolve(
+    cx: &Context<'_>,
+    step: &Step,
+    scene_id: Option<String>,
+    applied_fingerprint: Option<String>,
+    lost: &ApiError,
+) -> Done {
+    let mut done = Done {
+        step: step.clone(),
+        outcome: Outcome::Unknown,
+        scene_id,
+        resolved_by_read: true,
+        applied_fingerprint: None,
+        request_id: None,
+        error: Some(lost.to_string()),
+    };
+    let live = match crate::live::read_all(cx.client).await {
+        Ok(live) => live,
+        Err(error) => {
+            done.resolved_by_read = false;
+            done.error = Some(format!(
+                "{lost}; reading the live state to resolve it failed: {error}"
+            ));
+            return done;
+        }
+    };
+    let found = owned(&live, cx.workspace, &step.key);
+    let took_effect = match step.kind {
+        StepKind::Create | StepKind::Update => found.is_some_and(|l| {
+            applied_fingerprint.as_deref() == Some(fingerprint(&l.scene).as_str())
+        }),
+        StepKind::Delete => found.is_none(),
+        StepKind::Stop => found.is_some_and(|l| !l.running),
+        StepKind::Start => found.is_some_and(|l| l.running),
+    };
+    if took_effect {
+        done.outcome = Outcome::Ok;
+        done.error = None;
+        done.applied_fingerprint = applied_fingerprint;
+        if let Some(l) = found {
+            done.scene_id = l.scene.scene_id.clone();
+        }
+    } else {
+        done.outcome = Outcome::Failed;
+        done.error = Some(format!(
+            "{lost}; the live state shows it did not take effect (it is not sent again)"
+        ));
+    }
+    done
+}
+
+/// The desired scene of a create or update step, with the live ids for an update.
+fn desired_scene(cx: &Context<'_>, step: &Step) -> Option<wire::Scene> {
+    let mut scene = cx.desired.iter().find(|d| d.key == step.key)?.scene.clone();
+    if step.kind == StepKind::Update {
+        let live = owned(cx.live, cx.workspace, &step.key)?;
+        lower::attach_ids(&mut scene, &live.scene);
+    }
+    Some(scene)
+}
+
+/// `scene` with its marker stamped with the fingerprint of its view, and that fingerprint.
+/// The view leaves the marker's fingerprint out, so stamping does not change it; a later
+/// plan compares the live view with it to detect changes made outside ptsplan.
+pub(super) fn stamped(mut scene: wire::Scene) -> (wire::Scene, String) {
+    let applied = fingerprint(&scene);
+    if let Some(mut marker) = Marker::of(&scene) {
+        marker.fingerprint = Some(applied.clone());
+        let parameter = marker.to_parameter();
+        for p in &mut scene.global_parameter_list {
+            if p.param_name.as_deref() == Some(MARKER_PARAM) {
+                *p = parameter.clone();
+            }
+        }
+    }
+    (scene, applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamping_records_the_view_fingerprint_without_changing_the_view() {
+        let marker = Marker {
+            v: 1,
+            workspace: "w".into(),
+            key: "k".into(),
+            ..Marker::default()
+        };
+        let scene = wire::Scene {
+            scene_name: Some("s".into()),
+            global_parameter_list: vec![marker.to_parameter()],
+            ..wire::Scene::default()
+        };
+        let (stamped_scene, applied) = stamped(scene.clone());
+        assert_eq!(fingerprint(&stamped_scene), fingerprint(&scene));
+        assert_eq!(
+            Marker::of(&stamped_scene).and_then(|m| m.fingerprint),
+            Some(applied)
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! The order an apply performs a plan's changes in.
+//!
+//! Runs that must stop come first (a running scene cannot be saved), then saves of existing
+//! scenes, then creates, then deletions (`--prune`), and runs start last so that they run
+//! the scenes as planned. Within a phase the plan's order is kept, so the step numbers in
+//! the journal are stable for one plan.
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{Action, Plan};
+
+/// What one step does to one scene.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// `StopPtsScene` on a running scene that is about to be updated.
+    Stop,
+    /// `SavePtsScene` of an existing scene.
+    Update,
+    /// `SavePtsScene` without an id.
+    Create,
+    /// `DeletePtsScene`.
+    Delete,
+    /// `StartPtsScene`.
+    Start,
+}
+
+impl StepKind {
+    /// The phase a kind belongs to (lower runs first).
+    fn phase(self) -> u8 {
+        match self {
+            StepKind::Stop => 0,
+            StepKind::Update => 1,
+            StepKind::Create => 2,
+            StepKind::Delete => 3,
+            StepKind::Start => 4,
+        }
+    }
+
+    /// The verb shown while the step runs.
+    pub fn verb(self) -> &'static str {
+        match self {
+            StepKind::Stop => "stopping",
+            StepKind::Update => "updating",
+            StepKind::Create => "creating",
+            StepKind::Delete => "deleting",
+            StepKind::Start => "starting",
+        }
+    }
+}
+
+/// One mutation of an apply (also the step list of `rollback.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// From 1, in execution order.
+    pub number: usize,
+    pub kind: StepKind,
+    /// The scene's key in the plan.
+    pub key: String,
+    /// The live scene's id (none for creates).
+    pub scene_id: Option<String>,
+    /// Fingerprint of the live scene's view before the apply (none for creates).
+    pub before_fingerprint: Option<String>,
+}
+
+/// The steps that perform `plan`, in execution order.
+pub fn steps(plan: &Plan) -> Vec<Step> {
+    let mut out: Vec<Step> = plan
+        .scenes
+        .iter()
+        .flat_map(|change| {
+            let kinds: &[StepKind] = match change.action {
+                Action::Create => &[StepKind::Create],
+                Action::Update => &[StepKind::Update],
+                Action::StopThenUpdate => &[StepKind::Stop, StepKind::Update],
+                Action::Delete => &[StepKind::Delete],
+                Action::Start | Action::NoOp => &[],
+            };
+            let start = change.run.then_some(StepKind::Start);
+            kinds.iter().copied().chain(start).map(|kind| Step {
+                number: 0,
+                kind,
+                key: change.key.clone(),
+                scene_id: change.scene_id.clone(),
+                before_fingerprint: change.live_fingerprint.clone(),
+            })
+        })
+        .collect();
+    // A stable sort keeps the plan's order within each phase.
+    out.sort_by_key(|step| step.kind.phase());
+    for (index, step) in out.iter_mut().enumerate() {
+        step.number = index + 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::SceneChange;
+
+    fn change(key: &str, action: Action, run: bool) -> SceneChange {
+        SceneChange {
+            key: key.into(),
+            name: key.into(),
+            action,
+            scene_id: (action != Action::Create).then(|| format!("id-{key}")),
+            changes: Vec::new(),
+            drifted: false,
+            live_fingerprint: None,
+            run,
+        }
+    }
+
+    #[test]
+    fn stops_then_updates_then_creates_then_deletes_then_starts() {
+        let plan = Plan {
+            scenes: vec![
+                change("new", Action::Create, true),
+                change("gone", Action::Delete, false),
+                change("busy", Action::StopThenUpdate, false),
+                change("same", Action::NoOp, false),
+                change("edit", Action::Update, false),
+                change("go", Action::Start, true),
+            ],
+            ..Plan::default()
+        };
+        let keys: Vec<(usize, StepKind, String)> = steps(&plan)
+            .into_iter()
+            .map(|s| (s.number, s.kind, s.key))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                (1, StepKind::Stop, "busy".into()),
+                (2, StepKind::Update, "busy".into()),
+                (3, StepKind::Update, "edit".into()),
+                (4, StepKind::Create, "new".into()),
+                (5, StepKind::Delete, "gone".into()),
+                (6, StepKind::Start, "new".into()),
+                (7, StepKind::Start, "go".into()),
+            ]
+        );
+    }
+}
