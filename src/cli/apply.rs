@@ -218,7 +218,11 @@ fn meta(prepared: &Prepared, started: String) -> Meta {
     Meta {
         format: evidence::FORMAT,
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        backend: "pts".to_owned(),
+        backend: match settings.credential.source {
+            crate::api::credentials::CredentialSource::LocalBackend { .. } => "local",
+            _ => "pts",
+        }
+        .to_owned(),
         endpoint: settings.endpoint.to_string(),
         region: settings.region.clone(),
         access_key_id_prefix: evidence::key_id_prefix(
