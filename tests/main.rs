@@ -2,7 +2,9 @@
 //! (see `util`) and the library's public API.
 
 mod diagnostics;
+mod engine;
 mod examples;
 mod fuzz;
 mod schema;
+mod target;
 mod util;

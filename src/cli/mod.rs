@@ -3,6 +3,7 @@
 //! Nothing else in the crate imports this module; commands turn arguments into calls on
 //! the library and outcomes into [`ExitCode`]s.
 
+mod engine;
 mod exit;
 mod schema;
 mod validate;
@@ -83,6 +84,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of plan files (the committed copy is schemas/plan.schema.json).
     Schema(schema::Args),
+    /// Run scenes with the local load engine.
+    Engine(engine::Args),
 }
 
 /// Entry point of the binary: parse, run, map to an exit code.
@@ -103,6 +106,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Schema(args) => schema::run(args),
+        Command::Engine(args) => engine::run(&cli.global, args),
     };
     outcome.into()
 }

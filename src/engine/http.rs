@@ -110,11 +110,11 @@ pub(crate) async fn send(
     }
 }
 
-async fn ready<'a>(
-    conn: &'a mut Option<Sender>,
+async fn ready(
+    conn: &mut Option<Sender>,
     address: SocketAddr,
     timeout: Duration,
-) -> Result<&'a mut Sender, Outcome> {
+) -> Result<&mut Sender, Outcome> {
     if conn.as_mut().is_some_and(|s| s.is_closed()) {
         *conn = None;
     }

@@ -203,7 +203,7 @@ pub(crate) fn result(shared: &Shared, end: Instant) -> RunResult {
         vum: Some(shared.vu_ms.load(Ordering::Relaxed).div_ceil(60_000) as i64),
         ..Default::default()
     };
-    let token_expiry = token_expiry(plan, &apis, &collector.series);
+    let token_expiry = token_expiry(&apis, &collector.series);
     let details = wire::GetPtsReportDetailsOutput {
         report_over_view: Some(overview),
         scene_metrics: Some(scene_metrics),
@@ -246,7 +246,7 @@ fn snapshot(scene: &wire::Scene) -> wire::Scene {
     snap
 }
 
-fn token_expiry(plan: &Plan, apis: &[Summary], series: &[super::SecondStats]) -> Vec<TokenExpiry> {
+fn token_expiry(apis: &[Summary], series: &[super::SecondStats]) -> Vec<TokenExpiry> {
     apis.iter()
         .filter(|s| s.auth_failures > 0)
         .map(|s| {
@@ -263,7 +263,6 @@ fn token_expiry(plan: &Plan, apis: &[Summary], series: &[super::SecondStats]) ->
             } else {
                 TokenExpiryCause::RefusedFromStart
             };
-            let _ = plan;
             TokenExpiry {
                 api: s.name.clone(),
                 relation: s.relation.clone(),

@@ -95,7 +95,8 @@ mod tests {
             ips: vec!["127.0.0.2".into()],
             ..DomainBinding::default()
         };
-        let address = resolve("shop.example", 8080, &[pinned.clone()], &[]).expect("pinned");
+        let address =
+            resolve("shop.example", 8080, std::slice::from_ref(&pinned), &[]).expect("pinned");
         assert_eq!(address.to_string(), "127.0.0.2:8080");
         let outside = DomainBinding {
             ips: vec!["8.8.8.8".into()],
