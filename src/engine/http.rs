@@ -1,8 +1,15 @@
 //! HTTP/1.1 on hyper's connection API directly: one keep-alive connection per virtual user
 //! and target, no pool, no per-request DNS. Bodies are always drained (kept only when a
 //! step needs them) so the connection can carry the next request.
+//!
+//! The connection's driver is polled inline by the virtual user's own task while it waits
+//! for an answer, instead of running as a task of its own: a request then costs no task
+//! switch and no cross-task wake-up (the idle connection needs no driving; a close is seen
+//! on the next request).
 
+use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
+use std::pin::{Pin, pin};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -15,8 +22,32 @@ use tokio::net::TcpStream;
 
 use super::stats::Outcome;
 
-/// The sending half of one connection.
-pub(crate) type Sender = SendRequest<Full<Bytes>>;
+/// One open connection: the sending half and its driver.
+pub(crate) struct Conn {
+    sender: SendRequest<Full<Bytes>>,
+    driver: Pin<Box<http1::Connection<TokioIo<TcpStream>, Full<Bytes>>>>,
+    /// The driver has finished: the connection is closed.
+    closed: bool,
+}
+
+impl Conn {
+    /// Runs `work` (which uses the sender) while driving the connection.
+    async fn drive<T>(&mut self, work: impl AsyncFnOnce(&mut SendRequest<Full<Bytes>>) -> T) -> T {
+        let Conn {
+            sender,
+            driver,
+            closed,
+        } = self;
+        let mut work = pin!(work(sender));
+        poll_fn(|cx| {
+            if !*closed && driver.as_mut().poll(cx).is_ready() {
+                *closed = true;
+            }
+            work.as_mut().poll(cx)
+        })
+        .await
+    }
+}
 
 /// A response after redirects, body drained.
 #[derive(Debug)]
@@ -38,8 +69,8 @@ pub(crate) struct Outgoing {
     pub body: Bytes,
 }
 
-/// Opens a connection to `address`; its driver runs as a local task of the worker.
-pub(crate) async fn connect(address: SocketAddr, timeout: Duration) -> Result<Sender, Outcome> {
+/// Opens a connection to `address`.
+pub(crate) async fn connect(address: SocketAddr, timeout: Duration) -> Result<Conn, Outcome> {
     let stream = match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
         Ok(Ok(stream)) => stream,
         _ => return Err(Outcome::Connect),
@@ -49,17 +80,17 @@ pub(crate) async fn connect(address: SocketAddr, timeout: Duration) -> Result<Se
     let (sender, connection) = http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|_| Outcome::Connect)?;
-    tokio::task::spawn_local(async move {
-        // The connection ends when the sender is dropped or the peer closes; either is normal.
-        let _ = connection.await;
-    });
-    Ok(sender)
+    Ok(Conn {
+        sender,
+        driver: Box::pin(connection),
+        closed: false,
+    })
 }
 
 /// Sends `request` on `conn` (connecting first when needed), following up to `redirects`
 /// same-host redirects; the connection is dropped after any failure.
 pub(crate) async fn send(
-    conn: &mut Option<Sender>,
+    conn: &mut Option<Conn>,
     address: SocketAddr,
     authority: &str,
     connect_timeout: Duration,
@@ -80,7 +111,11 @@ pub(crate) async fn send(
         *outgoing.method_mut() = current.method;
         *outgoing.uri_mut() = current.uri;
         *outgoing.headers_mut() = current.headers;
-        let answer = match exchange(sender, outgoing, keep_body || left > 0).await {
+        let keep = keep_body || left > 0;
+        let answer = match sender
+            .drive(async |s| exchange(s, outgoing, keep).await)
+            .await
+        {
             Ok(answer) => answer,
             Err(outcome) => {
                 *conn = None;
@@ -111,28 +146,33 @@ pub(crate) async fn send(
 }
 
 async fn ready(
-    conn: &mut Option<Sender>,
+    conn: &mut Option<Conn>,
     address: SocketAddr,
     timeout: Duration,
-) -> Result<&mut Sender, Outcome> {
-    if conn.as_mut().is_some_and(|s| s.is_closed()) {
+) -> Result<&mut Conn, Outcome> {
+    if conn
+        .as_ref()
+        .is_some_and(|c| c.closed || c.sender.is_closed())
+    {
         *conn = None;
     }
-    if let Some(sender) = conn.as_mut() {
-        if sender.ready().await.is_err() {
+    if let Some(open) = conn.as_mut() {
+        if open.drive(async |s| s.ready().await).await.is_err() {
             *conn = None;
         }
     }
     if conn.is_none() {
-        let mut sender = connect(address, timeout).await?;
-        sender.ready().await.map_err(|_| Outcome::Connect)?;
-        *conn = Some(sender);
+        let mut open = connect(address, timeout).await?;
+        open.drive(async |s| s.ready().await)
+            .await
+            .map_err(|_| Outcome::Connect)?;
+        *conn = Some(open);
     }
     conn.as_mut().ok_or(Outcome::Connect)
 }
 
 async fn exchange(
-    sender: &mut Sender,
+    sender: &mut SendRequest<Full<Bytes>>,
     request: Request<Full<Bytes>>,
     keep_body: bool,
 ) -> Result<Answer, Outcome> {

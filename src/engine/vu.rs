@@ -12,7 +12,7 @@ use bytes::BytesMut;
 use hyper::{HeaderMap, Uri};
 
 use super::extract::Reply;
-use super::http::{self, Outgoing, Sender};
+use super::http::{self, Conn, Outgoing};
 use super::plan::{Mode, Step};
 use super::report::Sample;
 use super::stats::{Outcome, Record};
@@ -56,7 +56,7 @@ impl Pacing {
 /// State of one virtual user.
 struct Vu {
     vars: Vars,
-    conns: Vec<Option<Sender>>,
+    conns: Vec<Option<Conn>>,
     buf: BytesMut,
     token_at: Option<Instant>,
 }
@@ -107,7 +107,8 @@ pub(crate) async fn run(
             first = false;
             let outcome = vu.call(&worker, relation, step, start).await;
             if is_token && outcome == Outcome::Ok {
-                vu.token_at = Some(Instant::now());
+                // Aged from when it was asked for: the server issued it after that.
+                vu.token_at = Some(start);
             }
             if outcome != Outcome::Ok {
                 chain = outcome;
