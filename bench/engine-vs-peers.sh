@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The local engine against wrk and oha, in one run, on the same target and connection count.
 #
-#   bench/engine-vs-peers.sh [--connections N] [--duration S] [--gen-cpu C] [--target-cpu C]
-#                            [--skip-rps] [--skip-vus]
+#   [PROFILE=perf|release] bench/engine-vs-peers.sh [--connections N] [--duration S]
+#                            [--gen-cpu C] [--target-cpu C] [--skip-rps] [--skip-vus]
 #
 # 1. installs what is missing: wrk and nginx from Debian's packages, oha from crates.io;
 #    builds ptsplan with the `perf` profile;
@@ -48,9 +48,11 @@ if ! need wrk || ! need nginx; then
 fi
 export PATH="$HOME/.cargo/bin:$PATH"
 need oha || cargo install oha --locked
-( cd "$ROOT" && cargo build --quiet --profile perf )
+# PROFILE=release skips the (slow, fat-LTO) perf build, e.g. for a quick look.
+PROFILE=${PROFILE:-perf}
+( cd "$ROOT" && cargo build --quiet --profile "$PROFILE" )
 TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-PTSPLAN="$TARGET_DIR/perf/ptsplan"
+PTSPLAN="$TARGET_DIR/$PROFILE/ptsplan"
 ulimit -n 65536 2>/dev/null || true
 
 mkdir -p "$WORK/logs"

@@ -309,6 +309,12 @@ async fn schedule(worker: Rc<Worker>, relation: usize) {
     let share = |rate: u64| rate as f64 / worker.threads as f64;
     let mut plan = Schedule::new(shared.start, share(shared.rps_target(paced)));
     let queue = &worker.queues[relation];
+    // Users for the first moments (about 10 ms of the rate), so that the start is not
+    // spent opening connections one backlog at a time.
+    let initial = (share(shared.rps_target(paced)) / 100.0).clamp(4.0, 512.0) as usize;
+    while queue.pool.get() < initial {
+        add_open_user(&worker, relation);
+    }
     loop {
         let now = Instant::now();
         plan.set_rate(share(shared.rps_target(paced)), now);
@@ -319,10 +325,7 @@ async fn schedule(worker: Rc<Worker>, relation: usize) {
         });
         let waiting = queue.due.borrow().len();
         while queue.idle.get() < waiting && queue.pool.get() < OPEN_POOL_CAP {
-            queue.idle.set(queue.idle.get() + 1);
-            queue.pool.set(queue.pool.get() + 1);
-            let index = (queue.pool.get() * worker.threads + worker.thread) as u64;
-            spawn(&worker, relation, Pacing::Open { busy: false }, index);
+            add_open_user(&worker, relation);
         }
         for _ in 0..pushed {
             queue.notify.notify_one();
@@ -332,4 +335,13 @@ async fn schedule(worker: Rc<Worker>, relation: usize) {
             .map_or(now + TICK, |due| due.min(now + TICK));
         tokio::time::sleep_until(wake.into()).await;
     }
+}
+
+/// Adds an (idle) open-model user to `relation`'s pool.
+fn add_open_user(worker: &Rc<Worker>, relation: usize) {
+    let queue = &worker.queues[relation];
+    queue.idle.set(queue.idle.get() + 1);
+    queue.pool.set(queue.pool.get() + 1);
+    let index = (queue.pool.get() * worker.threads + worker.thread) as u64;
+    spawn(worker, relation, Pacing::Open { busy: false }, index);
 }
