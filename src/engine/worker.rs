@@ -251,7 +251,8 @@ async fn control(worker: Rc<Worker>) {
             .relations
             .iter()
             .all(|r| r.data.as_ref().is_some_and(|d| d.exhausted()));
-        if !running && (debug || (exhausted && plan.mode == Mode::Concurrency)) {
+        // Open-model users wait for send times forever: with the data used up, stop anyway.
+        if (!running && (debug || exhausted)) || (exhausted && plan.mode == Mode::Rps) {
             break;
         }
         let second = shared.start.elapsed().as_secs() as u32;
