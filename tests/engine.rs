@@ -313,7 +313,12 @@ fn rps_mode_sends_on_schedule_per_api() {
     let (a, b) = (t.count("/echo"), t.count("/hello"));
     assert!((340..=440).contains(&a), "≈400 at 200/s for 2 s, got {a}");
     assert!((170..=230).contains(&b), "≈200 at 100/s for 2 s, got {b}");
-    assert_eq!(api_summary(&result, "a").requests, a);
+    // Requests in flight at the end are abandoned: seen by the target, not reported.
+    let reported = api_summary(&result, "a").requests;
+    assert!(
+        reported <= a && a - reported <= 4,
+        "{reported} reported of {a}"
+    );
 }
 
 #[test]
