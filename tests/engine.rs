@@ -591,3 +591,10 @@ fn stop_ends_a_run_early() {
     let data = result.details.report_over_view.expect("overview");
     assert_eq!(data.report_name.as_deref(), Some("t"));
 }
+
+#[test]
+fn a_run_handle_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Run>();
+    shareable::<RunResult>();
+}

@@ -237,7 +237,9 @@ impl Run {
         })
     }
 
-    /// Live figures in `GetPtsSceneRunningData`'s shape.
+    /// Live figures in `GetPtsSceneRunningData`'s shape: totals so far, rates of the last
+    /// second every worker has reported. `Status` is left unset (PTS does not document its
+    /// integers; the backend knows the run's state); `HasReport` is set once finished.
     pub fn running_data(&self) -> wire::GetPtsSceneRunningDataOutput {
         report::running_data(&self.shared)
     }
