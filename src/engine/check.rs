@@ -117,21 +117,37 @@ impl Subject {
 }
 
 impl Check {
-    /// Whether the response passes; also the value that was judged, for sample logs.
-    pub(crate) fn judge(&self, reply: &Reply<'_>, vars: &Vars) -> (bool, Option<Bytes>) {
-        let status;
+    /// Whether the response passes; with `keep`, also the value that was judged (for
+    /// sample logs — copied only then, so the hot path does not allocate).
+    pub(crate) fn judge(
+        &self,
+        reply: &Reply<'_>,
+        vars: &Vars,
+        keep: bool,
+    ) -> (bool, Option<Bytes>) {
+        let digits;
         let actual: Option<&[u8]> = match &self.subject {
             Subject::Body => Some(reply.body),
             Subject::Header(name) => reply.header(name),
             Subject::Status => {
-                status = reply.status.to_string();
-                Some(status.as_bytes())
+                digits = status_digits(reply.status);
+                Some(&digits[..])
             }
             Subject::Exported(slot) => vars.get(*slot).map(|b| &b[..]),
         };
         let pass = self.operator.holds(actual, &self.expect);
-        (pass, actual.map(Bytes::copy_from_slice))
+        (pass, actual.filter(|_| keep).map(Bytes::copy_from_slice))
     }
+}
+
+/// A status code as its three digits, without allocating.
+fn status_digits(status: u16) -> [u8; 3] {
+    let status = status.min(999);
+    [
+        b'0' + (status / 100) as u8,
+        b'0' + (status / 10 % 10) as u8,
+        b'0' + (status % 10) as u8,
+    ]
 }
 
 fn number(text: &[u8]) -> Option<f64> {
@@ -168,5 +184,6 @@ mod tests {
         assert!(!holds("regex", None, "."));
         assert!(Operator::compile("like", "").is_err());
         assert!(Operator::compile("regex", "(").is_err());
+        assert_eq!(&status_digits(204), b"204");
     }
 }

@@ -192,7 +192,7 @@ impl Vu {
                 let mut passed = true;
                 let mut checks = Vec::new();
                 for check in &step.checks {
-                    let (pass, actual) = check.judge(&reply, &self.vars);
+                    let (pass, actual) = check.judge(&reply, &self.vars, worker.sampling());
                     passed &= pass;
                     if worker.sampling() {
                         checks.push((check, pass, actual));
