@@ -7,6 +7,7 @@ mod apply;
 mod backend;
 mod embedded;
 mod emulator;
+mod engine;
 mod exit;
 mod plan;
 mod rollback;
@@ -104,6 +105,8 @@ pub enum Command {
     Scenes(scenes::Args),
     /// The local PTS-compatible backend (`emulator serve`).
     Emulator(emulator::Args),
+    /// Run scenes with the local load engine.
+    Engine(engine::Args),
 }
 
 /// Entry point of the binary: parse, run, map to an exit code.
@@ -129,6 +132,7 @@ pub fn main() -> ExitCode {
         Command::Rollback(args) => rollback::run(&cli.global, args),
         Command::Scenes(args) => scenes::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Engine(args) => engine::run(&cli.global, args),
     };
     outcome.into()
 }

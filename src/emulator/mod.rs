@@ -66,7 +66,7 @@ use tokio::net::TcpListener;
 pub use auth::{AccessKey, CLOCK_WINDOW, Keys, KeysError};
 pub use faults::{FaultSpecError, Faults};
 pub use handlers::actions;
-pub use runs::{NoEngine, RunDriver, RunError, RunHandle, RunOptions, RunOutcome};
+pub use runs::{Engine, RunDriver, RunError, RunHandle, RunOptions, RunOutcome};
 pub use store::StoreError;
 
 use crate::wire::{API_VERSION, ErrorBody, ParamError};
@@ -85,7 +85,7 @@ pub struct Options {
     pub keys: Keys,
     /// Faults in force at start.
     pub faults: Faults,
-    /// What runs scenes; [`NoEngine`] until the local engine is wired in.
+    /// What runs scenes: the local [`Engine`] (tests may plug in their own).
     pub driver: Arc<dyn RunDriver>,
     /// Hosts besides loopback that runs may send traffic to.
     pub allow_hosts: Vec<String>,
@@ -108,13 +108,13 @@ impl Options {
         Ok((Options::new(state_dir.to_path_buf(), keys), key))
     }
 
-    /// A server on `state_dir` accepting `keys`, no faults, no engine.
+    /// A server on `state_dir` accepting `keys`, no faults, running scenes with the engine.
     pub fn new(state_dir: PathBuf, keys: Keys) -> Options {
         Options {
             state_dir,
             keys,
             faults: Faults::default(),
-            driver: Arc::new(NoEngine),
+            driver: Arc::new(Engine),
             allow_hosts: Vec::new(),
         }
     }

@@ -1,38 +1,9 @@
-//! Runs: the seam between the emulator and a load engine, and the run records kept on disk.
+//! Runs: the seam between the emulator and the load engine, and the run records kept on
+//! disk.
 //!
 //! The emulator owns the lifecycle (plan ids, scene status, records, reports); a
-//! [`RunDriver`] only executes a scene. The local engine (`crate::engine`, on its own branch
-//! until merged) plugs in with this adapter, checked against the engine's API in a merged
-//! build (the SDK conformance suite then passes with real runs and figures):
-//!
-//! ```text
-//! pub struct Engine;
-//! impl RunDriver for Engine {
-//!     fn start(&self, scene: &Scene, options: RunOptions) -> Result<Box<dyn RunHandle>, RunError> {
-//!         let options = crate::engine::RunOptions { debug: options.debug,
-//!             allow_hosts: options.allow_hosts, ..crate::engine::RunOptions::default() };
-//!         crate::engine::Run::start(scene, options)
-//!             .map(|run| Box::new(run) as Box<dyn RunHandle>)
-//!             .map_err(|error| RunError::Failed(error.to_string()))
-//!     }
-//! }
-//! impl RunHandle for crate::engine::Run {
-//!     fn running_data(&self) -> GetPtsSceneRunningDataOutput { crate::engine::Run::running_data(self) }
-//!     fn adjust_speed(&self, speeds: &[ApiSpeed]) -> Result<(), RunError> {
-//!         crate::engine::Run::adjust_speed(self, speeds).map_err(|e| RunError::Failed(e.to_string()))
-//!     }
-//!     fn stop(&self) { crate::engine::Run::stop(self) }
-//!     fn is_finished(&self) -> bool { crate::engine::Run::is_finished(self) }
-//!     fn finish(self: Box<Self>) -> RunOutcome {
-//!         let result = self.wait();
-//!         RunOutcome { details: result.details, samples: result.samples }
-//!     }
-//! }
-//! // and in `Options::new`: driver: Arc::new(runs::Engine)
-//! ```
-//!
-//! Until that adapter exists this build uses [`NoEngine`], which refuses to start: the
-//! emulator never invents load figures.
+//! [`RunDriver`] only executes a scene. [`Engine`] — the local load engine — is the driver
+//! of every real server; tests may plug in their own.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -55,9 +26,6 @@ pub struct RunOptions {
 /// Why a run cannot start or change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RunError {
-    /// No load engine in this build.
-    #[error("the local engine is not available in this build")]
-    EngineUnavailable,
     /// The engine refused; the text says why (shown to the client).
     #[error("{0}")]
     Failed(String),
@@ -93,14 +61,46 @@ pub trait RunHandle: Send + Sync {
     fn finish(self: Box<Self>) -> RunOutcome;
 }
 
-/// The driver of builds without an engine: every start fails with
-/// [`RunError::EngineUnavailable`].
+/// The local load engine as the emulator's driver: runs are real, figures are measured.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NoEngine;
+pub struct Engine;
 
-impl RunDriver for NoEngine {
-    fn start(&self, _: &Scene, _: RunOptions) -> Result<Box<dyn RunHandle>, RunError> {
-        Err(RunError::EngineUnavailable)
+impl RunDriver for Engine {
+    fn start(&self, scene: &Scene, options: RunOptions) -> Result<Box<dyn RunHandle>, RunError> {
+        let options = crate::engine::RunOptions {
+            debug: options.debug,
+            allow_hosts: options.allow_hosts,
+            ..crate::engine::RunOptions::default()
+        };
+        crate::engine::Run::start(scene, options)
+            .map(|run| Box::new(run) as Box<dyn RunHandle>)
+            .map_err(|error| RunError::Failed(error.to_string()))
+    }
+}
+
+impl RunHandle for crate::engine::Run {
+    fn running_data(&self) -> GetPtsSceneRunningDataOutput {
+        crate::engine::Run::running_data(self)
+    }
+
+    fn adjust_speed(&self, speeds: &[ApiSpeed]) -> Result<(), RunError> {
+        crate::engine::Run::adjust_speed(self, speeds).map_err(|e| RunError::Failed(e.to_string()))
+    }
+
+    fn stop(&self) {
+        crate::engine::Run::stop(self);
+    }
+
+    fn is_finished(&self) -> bool {
+        crate::engine::Run::is_finished(self)
+    }
+
+    fn finish(self: Box<Self>) -> RunOutcome {
+        let result = self.wait();
+        RunOutcome {
+            details: result.details,
+            samples: result.samples,
+        }
     }
 }
 

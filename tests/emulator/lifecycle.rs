@@ -12,7 +12,7 @@ use ptsplan::wire::{
     Scene, SceneMetrics,
 };
 
-use super::client::{Client, InProcess, save_scene};
+use super::client::{Client, InProcess, save_scene, scene_json};
 
 /// Runs until stopped (load) or for 200 ms (debug), reporting 42 requests.
 struct StandIn;
@@ -104,20 +104,16 @@ fn status_of(client: &Client, scene_id: &str) -> String {
 }
 
 #[test]
-fn without_an_engine_starts_fail_clearly() {
+fn the_engine_refuses_targets_outside_loopback_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = InProcess::start(dir.path(), None, Faults::default());
     let client = server.client();
-    let id = save_scene(&client, "no-engine");
+    let scene = scene_json("remote").replace("127.0.0.1", "192.0.2.10");
+    let saved = client.call("SavePtsScene", &[("Scene", &scene)]);
+    assert_eq!(saved.status, 200, "{}", saved.raw);
+    let id = saved.text("SceneId");
     let answer = client.call("StartPtsScene", &[("SceneId", &id)]);
-    expect(
-        &answer,
-        400,
-        "StartPtsSceneFail",
-        "the local engine is not available in this build",
-    );
-    let answer = client.call("StartDebugPtsScene", &[("SceneId", &id)]);
-    expect(&answer, 400, "StartDebugPtsSceneFail", "not available");
+    expect(&answer, 400, "StartPtsSceneFail", "not loopback");
     assert_eq!(status_of(&client, &id), "WaitStart");
 }
 

@@ -1,0 +1,348 @@
+//! Worker threads: one current-thread tokio runtime per thread, running its share of the
+//! virtual users as local tasks, its own statistics windows (folded into the collector once
+//! a second), and — in RPS mode — the open-model schedule of its share of each relation.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+use tokio::task::LocalSet;
+
+use super::Shared;
+use super::pacing::Schedule;
+use super::plan::Mode;
+use super::report::{Sample, sampling_log};
+use super::stats::{Outcome, Record, Windows};
+use super::vu::{self, Pacing};
+
+/// How often a worker looks at targets, the clock and the stop flag.
+const TICK: Duration = Duration::from_millis(20);
+
+/// Requests a thread takes from the run's budget at once.
+const BUDGET_CHUNK: u64 = 256;
+
+/// Most open-model virtual users one thread keeps per relation.
+const OPEN_POOL_CAP: usize = 5_000;
+
+/// Most sample logs a debug run keeps.
+const MAX_SAMPLES: usize = 1_000;
+
+/// Intended send times waiting for an idle open-model virtual user.
+#[derive(Default)]
+pub(crate) struct OpenQueue {
+    due: RefCell<VecDeque<Instant>>,
+    notify: Notify,
+    /// Users waiting for (or about to wait for) a send time.
+    pub idle: Cell<usize>,
+    pool: Cell<usize>,
+}
+
+impl OpenQueue {
+    /// The next intended send time, waiting for one.
+    pub(crate) async fn pop(&self) -> Instant {
+        loop {
+            if let Some(due) = self.due.borrow_mut().pop_front() {
+                self.idle.set(self.idle.get().saturating_sub(1));
+                return due;
+            }
+            self.notify.notified().await;
+        }
+    }
+}
+
+/// What the virtual users of one thread share.
+pub(crate) struct Worker {
+    pub shared: Arc<Shared>,
+    thread: usize,
+    threads: usize,
+    stats: RefCell<Windows>,
+    budget: Cell<u64>,
+    pub queues: Vec<OpenQueue>,
+    /// Per API: tokens and last refill of the rate limit of steps after the paced one.
+    buckets: RefCell<Vec<(f64, Instant)>>,
+    /// Per relation, per local index: whether that closed-model user is running.
+    alive: Vec<RefCell<Vec<Rc<Cell<bool>>>>>,
+}
+
+impl Worker {
+    /// Whether the run is over for this thread.
+    pub(crate) fn stopping(&self) -> bool {
+        self.shared.stop.load(Ordering::Relaxed) || Instant::now() >= self.shared.deadline
+    }
+
+    /// Takes one request from the run's budget; `false` stops the run.
+    pub(crate) fn take_request(&self) -> bool {
+        let left = self.budget.get();
+        if left > 0 {
+            self.budget.set(left - 1);
+            return true;
+        }
+        let taken = self
+            .shared
+            .budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                b.checked_sub(1).map(|_| b.saturating_sub(BUDGET_CHUNK))
+            })
+            .map(|before| before.min(BUDGET_CHUNK))
+            .unwrap_or(0);
+        if taken == 0 {
+            self.shared.stop.store(true, Ordering::Relaxed);
+            return false;
+        }
+        self.budget.set(taken - 1);
+        true
+    }
+
+    /// Whether a non-paced step of an RPS-mode chain may run now (its own rate).
+    pub(crate) fn allow(&self, api: usize) -> bool {
+        let rate = self.shared.rps_target(api) as f64 / self.threads as f64;
+        let mut buckets = self.buckets.borrow_mut();
+        let Some((tokens, last)) = buckets.get_mut(api) else {
+            return true;
+        };
+        let now = Instant::now();
+        *tokens = (*tokens + rate * now.duration_since(*last).as_secs_f64()).min(rate.max(1.0));
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Counts one API exchange.
+    pub(crate) fn record_api(&self, api: usize, record: &Record) {
+        if let Some(window) = self.stats.borrow_mut().apis.get_mut(api) {
+            window.record(record);
+        }
+    }
+
+    /// Counts one chain iteration.
+    pub(crate) fn record_chain(&self, relation: usize, outcome: Outcome, start: Instant) {
+        if let Some(window) = self.stats.borrow_mut().chains.get_mut(relation) {
+            window.record(&Record {
+                outcome,
+                status: 0,
+                latency_us: start.elapsed().as_micros() as u64,
+                bytes_out: 0,
+                bytes_in: 0,
+                token_expired: false,
+            });
+        }
+    }
+
+    /// Whether requests are sampled (debug runs).
+    pub(crate) fn sampling(&self) -> bool {
+        self.shared.options.debug
+    }
+
+    /// Keeps a sample log of one exchange.
+    pub(crate) fn sample(&self, sample: Sample<'_>) {
+        let mut samples = self
+            .shared
+            .samples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if samples.len() < MAX_SAMPLES {
+            samples.push(sampling_log(&self.shared.plan, sample));
+        }
+    }
+
+    fn flush(&self, second: u32) {
+        let mut stats = self.stats.borrow_mut();
+        self.shared
+            .collector
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(second, &stats);
+        stats.reset();
+    }
+}
+
+/// Body of worker thread `thread` of `threads`.
+pub(crate) fn main(shared: Arc<Shared>, thread: usize, threads: usize) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(_) => {
+            // No runtime, no load: the thread still reports (empty) seconds so the run ends.
+            shared.stop.store(true, Ordering::Relaxed);
+            return;
+        }
+    };
+    let plan = &shared.plan;
+    let worker = Rc::new(Worker {
+        thread,
+        threads,
+        stats: RefCell::new(Windows::new(plan.apis.len(), plan.relations.len())),
+        budget: Cell::new(0),
+        queues: plan
+            .relations
+            .iter()
+            .map(|_| OpenQueue::default())
+            .collect(),
+        buckets: RefCell::new(plan.apis.iter().map(|_| (0.0, shared.start)).collect()),
+        alive: plan
+            .relations
+            .iter()
+            .map(|_| RefCell::new(Vec::new()))
+            .collect(),
+        shared: shared.clone(),
+    });
+    let local = LocalSet::new();
+    local.block_on(&runtime, control(worker.clone()));
+    // Dropping the set cancels requests still in flight: the run is over.
+    drop(local);
+    let second = shared.start.elapsed().as_secs() as u32;
+    worker.flush(second);
+}
+
+/// The thread's controller: starts users, schedules open-model turns, flushes statistics,
+/// and returns when the run is over for this thread.
+async fn control(worker: Rc<Worker>) {
+    let shared = worker.shared.clone();
+    let plan = &shared.plan;
+    let debug = shared.options.debug;
+    if debug {
+        for relation in 0..plan.relations.len() {
+            if worker.thread == 0 {
+                spawn(&worker, relation, Pacing::Once { done: false }, 0);
+            }
+        }
+    } else if plan.mode == Mode::Rps {
+        for relation in 0..plan.relations.len() {
+            tokio::task::spawn_local(schedule(worker.clone(), relation));
+        }
+    }
+    let mut flushed = 0u32;
+    loop {
+        if worker.stopping() {
+            break;
+        }
+        if !debug && plan.mode == Mode::Concurrency {
+            for relation in 0..plan.relations.len() {
+                if plan.relations[relation]
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.exhausted())
+                {
+                    continue;
+                }
+                let target = shared.concurrency_target(relation);
+                let mut index = worker.thread as u64;
+                while index < target {
+                    spawn(&worker, relation, Pacing::Closed { index }, index);
+                    index += worker.threads as u64;
+                }
+            }
+        }
+        let running = worker
+            .alive
+            .iter()
+            .any(|a| a.borrow().iter().any(|c| c.get()));
+        let exhausted = plan
+            .relations
+            .iter()
+            .all(|r| r.data.as_ref().is_some_and(|d| d.exhausted()));
+        // Open-model users wait for send times forever: with the data used up, stop anyway.
+        if (!running && (debug || exhausted)) || (exhausted && plan.mode == Mode::Rps) {
+            break;
+        }
+        let second = shared.start.elapsed().as_secs() as u32;
+        while flushed < second {
+            worker.flush(flushed);
+            flushed += 1;
+        }
+        tokio::time::sleep(TICK).await;
+    }
+    worker.shared.live_vus.fetch_sub(
+        worker
+            .alive
+            .iter()
+            .map(|a| a.borrow().iter().filter(|c| c.get()).count() as i64)
+            .sum(),
+        Ordering::Relaxed,
+    );
+    while flushed < shared.start.elapsed().as_secs() as u32 {
+        worker.flush(flushed);
+        flushed += 1;
+    }
+}
+
+/// Starts the user with `index` of `relation` unless it is already running.
+fn spawn(worker: &Rc<Worker>, relation: usize, pacing: Pacing, index: u64) {
+    let local = (index / worker.threads as u64) as usize;
+    let flag = {
+        let mut alive = worker.alive[relation].borrow_mut();
+        if alive.len() <= local {
+            alive.resize_with(local + 1, || Rc::new(Cell::new(false)));
+        }
+        if alive[local].get() {
+            return;
+        }
+        alive[local].set(true);
+        alive[local].clone()
+    };
+    let shared = worker.shared.clone();
+    shared.live_vus.fetch_add(1, Ordering::Relaxed);
+    let worker = worker.clone();
+    tokio::task::spawn_local(async move {
+        vu::run(worker, relation, pacing, flag).await;
+        shared.live_vus.fetch_sub(1, Ordering::Relaxed);
+    });
+}
+
+/// The open-model schedule of this thread's share of `relation`: intended send times at
+/// the paced step's rate, handed to idle users, with users added when all are busy.
+async fn schedule(worker: Rc<Worker>, relation: usize) {
+    let shared = worker.shared.clone();
+    let rel = &shared.plan.relations[relation];
+    let Some(paced) = rel.steps.get(rel.pace_step).map(|s| s.api) else {
+        return;
+    };
+    let share = |rate: u64| rate as f64 / worker.threads as f64;
+    let mut plan = Schedule::new(shared.start, share(shared.rps_target(paced)));
+    let queue = &worker.queues[relation];
+    // Users for the first moments (about 10 ms of the rate), so that the start is not
+    // spent opening connections one backlog at a time.
+    let initial = (share(shared.rps_target(paced)) / 100.0).clamp(4.0, 512.0) as usize;
+    while queue.pool.get() < initial {
+        add_open_user(&worker, relation);
+    }
+    loop {
+        let now = Instant::now();
+        plan.set_rate(share(shared.rps_target(paced)), now);
+        let mut pushed = 0;
+        plan.take_due(now, |due| {
+            queue.due.borrow_mut().push_back(due);
+            pushed += 1;
+        });
+        let waiting = queue.due.borrow().len();
+        while queue.idle.get() < waiting && queue.pool.get() < OPEN_POOL_CAP {
+            add_open_user(&worker, relation);
+        }
+        for _ in 0..pushed {
+            queue.notify.notify_one();
+        }
+        let wake = plan
+            .next_due()
+            .map_or(now + TICK, |due| due.min(now + TICK));
+        tokio::time::sleep_until(wake.into()).await;
+    }
+}
+
+/// Adds an (idle) open-model user to `relation`'s pool.
+fn add_open_user(worker: &Rc<Worker>, relation: usize) {
+    let queue = &worker.queues[relation];
+    queue.idle.set(queue.idle.get() + 1);
+    queue.pool.set(queue.pool.get() + 1);
+    let index = (queue.pool.get() * worker.threads + worker.thread) as u64;
+    spawn(worker, relation, Pacing::Open { busy: false }, index);
+}
