@@ -25,6 +25,10 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
     /// The plan files read, in merge order.
     pub files: Vec<PathBuf>,
+    /// Fields removed from scenes with structural errors so the rest of the scene could
+    /// still be checked (see [`repair_scene`]); semantic findings about them or their
+    /// parent would repeat the structural error and are left out.
+    pub removed: Vec<Path>,
 }
 
 /// Top-level sections whose entries may come from different files.
@@ -90,7 +94,7 @@ pub fn load(path: &FsPath) -> Loaded {
     let checker = Checker::new(&schema);
     checker.check_root(&tree, &mut loaded.diagnostics);
     let tree = if loaded.diagnostics.has_errors() {
-        match without_broken_scenes(&checker, &tree) {
+        match without_broken_scenes(&checker, &tree, &mut loaded.removed) {
             Some(pruned) => pruned,
             None => {
                 loaded.tree = Some(tree);
@@ -113,9 +117,15 @@ pub fn load(path: &FsPath) -> Loaded {
     loaded
 }
 
-/// The tree without the scenes that have structural errors, so the semantic rules can
-/// still check the sound ones in the same run; `None` when errors lie outside scenes.
-fn without_broken_scenes(checker: &Checker<'_>, tree: &Node) -> Option<Node> {
+/// The tree with every scene that has structural errors repaired (the offending fields
+/// removed) or, when that is not enough (a required key is missing), left out — so the
+/// semantic rules still check everything sound in the same run. `None` when errors lie
+/// outside scenes. Removed fields are added to `removed`.
+fn without_broken_scenes(
+    checker: &Checker<'_>,
+    tree: &Node,
+    removed: &mut Vec<Path>,
+) -> Option<Node> {
     let mut pruned = tree.clone();
     let Value::Map(top) = &mut pruned.value else {
         return None;
@@ -132,17 +142,61 @@ fn without_broken_scenes(checker: &Checker<'_>, tree: &Node) -> Option<Node> {
         let Value::Map(scenes) = &mut entry.value.value else {
             return None;
         };
-        scenes.retain(|scene| {
-            let mut found = Diagnostics::default();
+        scenes.retain_mut(|scene| {
             let path = Path::root().key("scenes").key(&scene.key);
-            checker.check_def("Scene", &scene.value, &path, &mut found);
-            !found.has_errors()
+            repair_scene(checker, &mut scene.value, &path, removed)
         });
     }
     if let (Value::Map(top), Some(entry)) = (&mut pruned.value, scene_map) {
         top.push(entry);
     }
     Some(pruned)
+}
+
+/// Removes the fields of `scene` that the structural check rejects (unknown keys, values of
+/// the wrong type or out of range); returns whether the scene is then sound. A scene
+/// missing a required key cannot be repaired.
+fn repair_scene(
+    checker: &Checker<'_>,
+    scene: &mut Node,
+    path: &Path,
+    removed: &mut Vec<Path>,
+) -> bool {
+    // Each pass removes what the check names; nested mistakes may need a second look.
+    for _ in 0..4 {
+        let mut found = Diagnostics::default();
+        checker.check_def("Scene", scene, path, &mut found);
+        if !found.has_errors() {
+            return true;
+        }
+        // (path, whether it is a known field whose value was wrong, not an unknown key)
+        let named: Vec<(String, bool)> = found
+            .into_iter()
+            .filter_map(|d| Some((d.path?, d.code != "plan::unknown-key")))
+            .collect();
+        let mut paths = Vec::new();
+        yaml::walk_paths(scene, path, &mut |p| {
+            let shown = p.to_string();
+            if let Some((_, known)) = named.iter().find(|(n, _)| *n == shown) {
+                paths.push((p.clone(), *known));
+            }
+        });
+        let mut progressed = false;
+        for (p, known) in paths {
+            let relative = Path(p.0[path.0.len()..].to_vec());
+            if yaml::remove_entry(scene, &relative) {
+                progressed = true;
+                // An unknown key was ignored anyway: nothing semantic can repeat it.
+                if known {
+                    removed.push(p);
+                }
+            }
+        }
+        if !progressed {
+            return false;
+        }
+    }
+    false
 }
 
 /// The files that make up the plan at `path`, in name order.

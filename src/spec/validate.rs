@@ -2202,6 +2202,25 @@ mod tests {
     const LOAD: &str = "    load: { mode: concurrency, start: 1, max: 10, duration: 10m }\n";
 
     #[test]
+    fn structural_and_semantic_mistakes_of_one_scene_come_out_together() {
+        let plan = format!(
+            "{HEAD}scenes:\n  checkout:\n    type: single-api\n    chains:\n      - name: buyer\n        token: wechat\n        steps:\n          - name: pay\n            url: http://127.0.0.1:8080/pay/${{order}}\n            timout: 5s\n    load: {{ mode: rps, max: lots, duration: 90 }}\n"
+        );
+        let (diags, _) = check(&plan);
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        for code in [
+            "plan::unknown-key",
+            "plan::wrong-type",
+            "plan::undefined-token-source",
+            "plan::undefined-parameter",
+        ] {
+            assert!(codes.contains(&code), "{code} missing from {codes:?}");
+        }
+        // The removed `load.max` and `load.duration` are not blamed a second time.
+        assert!(!codes.contains(&"plan::missing-key"), "{codes:?}");
+    }
+
+    #[test]
     fn an_unset_secret_is_reported_once_with_its_use_count() {
         let steps = "          - name: a\n            url: http://127.0.0.1/a?k=${secret.KEY}\n          - name: b\n            url: http://127.0.0.1/b?k=${secret.KEY}\n";
         let (diags, text) = check(&scene("", steps, LOAD));

@@ -215,6 +215,60 @@ impl Node {
     }
 }
 
+/// Calls `visit` with the path of every node under `node` (itself included), `base` being
+/// the path of `node`.
+pub fn walk_paths(node: &Node, base: &Path, visit: &mut dyn FnMut(&Path)) {
+    visit(base);
+    match &node.value {
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_paths(item, &base.index(i), visit);
+            }
+        }
+        Value::Map(entries) => {
+            for e in entries {
+                walk_paths(&e.value, &base.key(&e.key), visit);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes the mapping entry at `path` (relative to `node`); a path ending in a list index
+/// removes the entry holding the list. Returns whether something was removed.
+pub fn remove_entry(node: &mut Node, path: &Path) -> bool {
+    let mut segs = path.0.clone();
+    while matches!(segs.last(), Some(Seg::Index(_))) {
+        segs.pop();
+    }
+    let Some((Seg::Key(key), parent)) = segs.split_last() else {
+        return false;
+    };
+    let mut current = node;
+    for seg in parent {
+        let next = match (seg, &mut current.value) {
+            (Seg::Key(k), Value::Map(entries)) => entries
+                .iter_mut()
+                .find(|e| &e.key == k)
+                .map(|e| &mut e.value),
+            (Seg::Index(i), Value::Seq(items)) => items.get_mut(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => current = n,
+            None => return false,
+        }
+    }
+    match &mut current.value {
+        Value::Map(entries) => {
+            let before = entries.len();
+            entries.retain(|e| &e.key != key);
+            entries.len() != before
+        }
+        _ => false,
+    }
+}
+
 /// Parses one YAML document. Problems (syntax errors, duplicate keys, several documents)
 /// are recorded in `diags`; the tree is returned whenever one could be built.
 pub fn parse(source: SourceId, text: &str, diags: &mut Diagnostics) -> Option<Node> {
