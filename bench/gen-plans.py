@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes N plan files forming one directory plan: a shared file with variables and the
-token source, and N-1 files of two realistic scenes each (one concurrency, one RPS)."""
+token source, and N-1 files of four realistic scenes each (two concurrency, two RPS)."""
 import os
 import sys
 
