@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use hyper::header::{HeaderName, HeaderValue, HOST, LOCATION};
+use hyper::header::{HOST, HeaderName, HeaderValue, LOCATION};
 use hyper::{HeaderMap, Method, Uri};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -107,7 +107,9 @@ pub(crate) async fn send(
         let following = left > 0;
         let (answer, location) =
             exchange_retrying(conn, address, connect_timeout, &request, keep, following).await?;
-        let target = location.as_deref().and_then(|l| same_host_path(l, authority));
+        let target = location
+            .as_deref()
+            .and_then(|l| same_host_path(l, authority));
         match target {
             Some(path) if following && matches!(answer.status, 301 | 302 | 303 | 307 | 308) => {
                 left -= 1;
@@ -153,7 +155,8 @@ async fn exchange_retrying(
             }
             Err(failure) => {
                 *conn = None;
-                let resend = reused && !retried && failure.before_answer && idempotent(&request.method);
+                let resend =
+                    reused && !retried && failure.before_answer && idempotent(&request.method);
                 if !resend {
                     return Err(failure.outcome);
                 }
@@ -207,9 +210,7 @@ impl Conn {
             .await
             .map_err(|_| Failure::broken(true))?;
         let head = self.read_head(keep.headers, following).await?;
-        let framing = if request.method == Method::HEAD
-            || head.status == 204
-            || head.status == 304
+        let framing = if request.method == Method::HEAD || head.status == 204 || head.status == 304
         {
             Framing::Empty
         } else if head.chunked {
@@ -239,7 +240,11 @@ impl Conn {
         out.extend_from_slice(request.method.as_str().as_bytes());
         out.push(b' ');
         let target = request.uri.path_and_query().map_or("/", |p| p.as_str());
-        out.extend_from_slice(if target.is_empty() { b"/" } else { target.as_bytes() });
+        out.extend_from_slice(if target.is_empty() {
+            b"/"
+        } else {
+            target.as_bytes()
+        });
         out.extend_from_slice(b" HTTP/1.1\r\n");
         let mut has_length = false;
         for (name, value) in &request.headers {
@@ -429,7 +434,11 @@ struct Head {
 }
 
 /// Parses a complete head at the start of `input`: `Ok(None)` when more bytes are needed.
-fn parse_head(input: &[u8], keep_headers: bool, following: bool) -> Result<Option<(Head, usize)>, ()> {
+fn parse_head(
+    input: &[u8],
+    keep_headers: bool,
+    following: bool,
+) -> Result<Option<(Head, usize)>, ()> {
     let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut fields);
     let used = match response.parse(input) {

@@ -505,7 +505,9 @@ impl Compiler<'_> {
         let needs_body = exports.iter().any(|e| e.source.needs_body())
             || checks.iter().any(|c| matches!(c.subject, Subject::Body));
         let needs_headers = exports.iter().any(|e| e.source.needs_headers())
-            || checks.iter().any(|c| matches!(c.subject, Subject::Header(_)));
+            || checks
+                .iter()
+                .any(|c| matches!(c.subject, Subject::Header(_)));
         let api_index = self.apis.len();
         let name = api
             .api_name
