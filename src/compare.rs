@@ -277,7 +277,7 @@ pub fn text(c: &Comparison) -> String {
     if c.config.is_empty() {
         let _ = writeln!(out, "Configuration: no changes");
     } else {
-        let _ = writeln!(out, "Configuration (A → B): {} changes", c.config.len());
+        let _ = writeln!(out, "Configuration (A → B): {}", changes(c.config.len()));
         for change in &c.config {
             let _ = writeln!(
                 out,
@@ -327,8 +327,8 @@ pub fn markdown(c: &Comparison) -> String {
     } else {
         let _ = writeln!(
             out,
-            "**Configuration (A → B):** {} changes\n\n| | field | A | B |\n|---|---|---|---|",
-            c.config.len()
+            "**Configuration (A → B):** {}\n\n| | field | A | B |\n|---|---|---|---|",
+            changes(c.config.len())
         );
         for change in &c.config {
             let _ = writeln!(
@@ -366,6 +366,14 @@ pub fn markdown(c: &Comparison) -> String {
         let _ = writeln!(out, "\n> {note}");
     }
     out
+}
+
+fn changes(n: usize) -> String {
+    if n == 1 {
+        "1 change".to_owned()
+    } else {
+        format!("{n} changes")
+    }
 }
 
 fn cell(text: &str) -> String {
