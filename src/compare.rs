@@ -86,7 +86,12 @@ pub fn compare(a: &Report, b: &Report) -> Comparison {
         b.details.scene_metrics.as_ref().unwrap_or(&empty),
     );
     let mut names: Vec<String> = Vec::new();
-    for m in a.details.api_metrics_list.iter().chain(&b.details.api_metrics_list) {
+    for m in a
+        .details
+        .api_metrics_list
+        .iter()
+        .chain(&b.details.api_metrics_list)
+    {
         let name = m.api_name.clone().unwrap_or_default();
         if !names.contains(&name) {
             names.push(name);
@@ -206,9 +211,10 @@ fn api_metrics(a: &ApiMetrics, b: &ApiMetrics) -> Vec<Metric> {
 /// Whether a change's values are to be hidden.
 fn sensitive(change: &FieldChange) -> bool {
     change.path.last().is_some_and(|k| is_credential_name(k))
-        || [&change.before, &change.after]
-            .iter()
-            .any(|v| v.as_ref().is_some_and(|v| v.to_string().contains("${secret.")))
+        || [&change.before, &change.after].iter().any(|v| {
+            v.as_ref()
+                .is_some_and(|v| v.to_string().contains("${secret."))
+        })
 }
 
 fn shown(change: &FieldChange, value: Option<&Value>) -> String {

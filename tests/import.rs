@@ -97,10 +97,12 @@ impl Api {
             .plan_id
             .expect("plan id");
         for _ in 0..600 {
-            let details = self.runtime.block_on(self.client.call(&GetPtsReportDetails {
-                plan_id: plan_id.clone(),
-                scene_id: scene_id.to_owned(),
-            }));
+            let details = self
+                .runtime
+                .block_on(self.client.call(&GetPtsReportDetails {
+                    plan_id: plan_id.clone(),
+                    scene_id: scene_id.to_owned(),
+                }));
             if let Ok(details) = details {
                 return (plan_id, details);
             }
@@ -117,7 +119,12 @@ fn secret_names(out: &Output) -> Vec<String> {
         return Vec::new();
     };
     list.lines()
-        .filter_map(|l| l.strip_prefix("  ")?.split_whitespace().next().map(str::to_owned))
+        .filter_map(|l| {
+            l.strip_prefix("  ")?
+                .split_whitespace()
+                .next()
+                .map(str::to_owned)
+        })
         .collect()
 }
 
@@ -236,36 +243,86 @@ fn api_made_scenes_import_adopt_and_then_plan_no_changes() {
     let out = run(
         &backend,
         dir,
-        &["import", "--all", "--out", "imported", "--workspace", "shop"],
+        &[
+            "import",
+            "--all",
+            "--out",
+            "imported",
+            "--workspace",
+            "shop",
+        ],
         &[],
     );
     let printed = ok(&out);
     assert!(printed.contains("Imported 4 scene(s)"), "{printed}");
-    assert!(!stderr(&out).contains("does not validate"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("does not validate"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!format!("{printed}{}", stderr(&out)).contains("c2hvcDpwYXNz"));
     let names = secret_names(&out);
-    assert_eq!(names, ["CHECKOUT_FLOW_LIST_AUTHORIZATION"], "{}", stderr(&out));
+    assert_eq!(
+        names,
+        ["CHECKOUT_FLOW_LIST_AUTHORIZATION"],
+        "{}",
+        stderr(&out)
+    );
     let yaml = std::fs::read_to_string(dir.join("imported/checkout-flow.yaml")).expect("file");
     assert!(!yaml.contains("c2hvcDpwYXNz"), "{yaml}");
-    assert!(yaml.contains("${secret.CHECKOUT_FLOW_LIST_AUTHORIZATION}"), "{yaml}");
+    assert!(
+        yaml.contains("${secret.CHECKOUT_FLOW_LIST_AUTHORIZATION}"),
+        "{yaml}"
+    );
     let env = vec![(names[0].clone(), "Basic c2hvcDpwYXNz".to_owned())];
 
     let out = run(&backend, dir, &["validate", "imported"], &env);
     ok(&out);
-    let out = run(&backend, dir, &["plan", "imported", "--format", "json"], &env);
+    let out = run(
+        &backend,
+        dir,
+        &["plan", "imported", "--format", "json"],
+        &env,
+    );
     assert_only_adoptions(&ok(&out), 4);
-    let out = run(&backend, dir, &["apply", "imported", "--auto-approve"], &env);
-    assert!(ok(&out).contains("0 created, 4 updated"), "{}", stdout(&out));
-    let out = run(&backend, dir, &["plan", "imported", "--detailed-exitcode"], &env);
+    let out = run(
+        &backend,
+        dir,
+        &["apply", "imported", "--auto-approve"],
+        &env,
+    );
+    assert!(
+        ok(&out).contains("0 created, 4 updated"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(
+        &backend,
+        dir,
+        &["plan", "imported", "--detailed-exitcode"],
+        &env,
+    );
     assert!(ok(&out).contains("No changes."), "{}", stdout(&out));
     assert_eq!(api.live().len(), 4, "adopted in place, nothing created");
 
     // Importing owned scenes again (by id) keeps their keys and needs no adoption.
-    let ids: Vec<String> = api.live().iter().filter_map(|s| s.scene_id.clone()).collect();
+    let ids: Vec<String> = api
+        .live()
+        .iter()
+        .filter_map(|s| s.scene_id.clone())
+        .collect();
     let out = run(
         &backend,
         dir,
-        &["import", "--scene-id", &ids[0], "--out", "again", "--workspace", "shop"],
+        &[
+            "import",
+            "--scene-id",
+            &ids[0],
+            "--out",
+            "again",
+            "--workspace",
+            "shop",
+        ],
         &[],
     );
     ok(&out);
@@ -280,12 +337,24 @@ fn another_workspaces_scenes_with_token_sources_round_trip() {
     let dir = work.path();
     std::fs::create_dir_all(dir.join("plans")).expect("mkdir");
     copy_dir(&repo().join("plans"), &dir.join("plans"));
-    ok(&run(&backend, dir, &["apply", "plans", "--auto-approve"], &[]));
+    ok(&run(
+        &backend,
+        dir,
+        &["apply", "plans", "--auto-approve"],
+        &[],
+    ));
 
     let out = run(
         &backend,
         dir,
-        &["import", "--all", "--out", "imported", "--workspace", "other"],
+        &[
+            "import",
+            "--all",
+            "--out",
+            "imported",
+            "--workspace",
+            "other",
+        ],
         &[],
     );
     assert!(ok(&out).contains("Imported 6 scene(s)"), "{}", stdout(&out));
@@ -297,14 +366,15 @@ fn another_workspaces_scenes_with_token_sources_round_trip() {
             let first = std::fs::read_dir(dir.join("imported"))
                 .expect("dir")
                 .filter_map(Result::ok)
-                .find(|e| {
-                    std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("kind: api"))
-                })
+                .find(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("kind: api")))
                 .expect("a file with a token source");
             std::fs::read_to_string(first.path())
         })
         .expect("read");
-    assert!(yaml.contains("kind: api") && yaml.contains("ttl:"), "{yaml}");
+    assert!(
+        yaml.contains("kind: api") && yaml.contains("ttl:"),
+        "{yaml}"
+    );
     assert!(!yaml.contains(SECRET), "{yaml}");
     let env: Vec<(String, String)> = secret_names(&out)
         .into_iter()
@@ -312,10 +382,25 @@ fn another_workspaces_scenes_with_token_sources_round_trip() {
         .collect();
     assert!(!env.is_empty(), "the token request's secret is a reference");
 
-    let out = run(&backend, dir, &["plan", "imported", "--format", "json"], &env);
+    let out = run(
+        &backend,
+        dir,
+        &["plan", "imported", "--format", "json"],
+        &env,
+    );
     assert_only_adoptions(&ok(&out), 6);
-    ok(&run(&backend, dir, &["apply", "imported", "--auto-approve"], &env));
-    let out = run(&backend, dir, &["plan", "imported", "--detailed-exitcode"], &env);
+    ok(&run(
+        &backend,
+        dir,
+        &["apply", "imported", "--auto-approve"],
+        &env,
+    ));
+    let out = run(
+        &backend,
+        dir,
+        &["plan", "imported", "--detailed-exitcode"],
+        &env,
+    );
     assert!(ok(&out).contains("No changes."), "{}", stdout(&out));
 }
 
@@ -342,7 +427,12 @@ fn reproduce_recreates_the_run_and_in_place_resets_it_and_compare_shows_the_chan
     let work = tempfile::tempdir().expect("dir");
     let dir = work.path();
     std::fs::write(dir.join("plan.yaml"), short_plan(&target, 1)).expect("write");
-    ok(&run(&backend, dir, &["apply", "plan.yaml", "--auto-approve"], &[]));
+    ok(&run(
+        &backend,
+        dir,
+        &["apply", "plan.yaml", "--auto-approve"],
+        &[],
+    ));
     let live = api.live();
     let id = live[0].scene_id.clone().expect("id");
     let (first, details) = api.run_to_report(&id);
@@ -377,15 +467,25 @@ fn reproduce_recreates_the_run_and_in_place_resets_it_and_compare_shows_the_chan
 
     // Change the original and run it again: compare shows the change.
     std::fs::write(dir.join("plan.yaml"), short_plan(&target, 2)).expect("write");
-    ok(&run(&backend, dir, &["apply", "plan.yaml", "--auto-approve"], &[]));
+    ok(&run(
+        &backend,
+        dir,
+        &["apply", "plan.yaml", "--auto-approve"],
+        &[],
+    ));
     let (second, _) = api.run_to_report(&id);
-    let out = run(&backend, dir, &["compare", &first, &format!("{id}:{second}")], &[]);
+    let out = run(
+        &backend,
+        dir,
+        &["compare", &first, &format!("{id}:{second}")],
+        &[],
+    );
     let text = ok(&out);
+    assert!(text.contains("~ load.concurrency_max: 1 → 2"), "{text}");
     assert!(
-        text.contains("~ load.concurrency_max: 1 → 2"),
+        text.contains("API hello") && text.contains("requests"),
         "{text}"
     );
-    assert!(text.contains("API hello") && text.contains("requests"), "{text}");
     assert!(!text.contains("k-123"), "{text}");
     let out = run(
         &backend,
@@ -401,7 +501,13 @@ fn reproduce_recreates_the_run_and_in_place_resets_it_and_compare_shows_the_chan
     let out = run(
         &backend,
         dir,
-        &["reproduce", &format!("{id}:{first}"), "--in-place", "--out", "inplace"],
+        &[
+            "reproduce",
+            &format!("{id}:{first}"),
+            "--in-place",
+            "--out",
+            "inplace",
+        ],
         &[],
     );
     ok(&out);

@@ -124,11 +124,8 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
         }
     };
     // Scenes taken over with `adopt` are updated as if already owned (plan::adopt).
-    let live = crate::plan::adopt::as_owned(
-        &prepared.live,
-        &prepared.proposal,
-        &prepared.workspace,
-    );
+    let live =
+        crate::plan::adopt::as_owned(&prepared.live, &prepared.proposal, &prepared.workspace);
     let cx = Context {
         client: &prepared.connection.client,
         workspace: &prepared.workspace,

@@ -57,7 +57,9 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         }
         scenes
     };
-    let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let now = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let mut secrets = Secrets::default();
     let mut prepared = Vec::new();
     for scene in &scenes {
@@ -92,7 +94,8 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
                 "Review it, then `ptsplan plan {}`: the scene shows as updated in place with one",
                 args.out.display()
             ),
-            "change, `owner` (it is adopted; its settings stay as they are). `ptsplan apply`".into(),
+            "change, `owner` (it is adopted; its settings stay as they are). `ptsplan apply`"
+                .into(),
             format!(
                 "marks it as owned by workspace `{}`; from then on `plan` says \"No changes\".",
                 args.workspace

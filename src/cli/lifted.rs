@@ -129,7 +129,11 @@ fn check_written(global: &GlobalArgs, out: &Path) {
 /// A file name for a key (keys may hold characters file systems dislike).
 fn file_stem(key: &str) -> String {
     let stem = key_from_name(key, None);
-    if stem.is_empty() { "scene".into() } else { stem }
+    if stem.is_empty() {
+        "scene".into()
+    } else {
+        stem
+    }
 }
 
 /// A run named on the command line: a bundle path, `REPORT_ID` or `SCENE_ID:REPORT_ID`.

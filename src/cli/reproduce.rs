@@ -52,10 +52,7 @@ struct Origin {
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     let path = Path::new(&args.source);
-    let saved = path
-        .exists()
-        .then(|| source::saved_scenes(path))
-        .flatten();
+    let saved = path.exists().then(|| source::saved_scenes(path)).flatten();
     let (scenes, origin): (Vec<wire::Scene>, Origin) = match saved {
         Some(scenes) => {
             let short = bundle_short(path);
@@ -105,7 +102,9 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
             )
         }
     };
-    let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let now = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let mut secrets = Secrets::default();
     let mut prepared = Vec::new();
     let mut workspace = args.workspace.clone();
@@ -200,7 +199,11 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
 /// `KEY-repro-ID` and `NAME-repro-ID` (the name cut to PTS's 30 characters).
 fn rename(lifted: &mut Lifted, short: &str) {
     let suffix = format!("-repro-{short}");
-    let name = lifted.scene.name.clone().unwrap_or_else(|| lifted.key.clone());
+    let name = lifted
+        .scene
+        .name
+        .clone()
+        .unwrap_or_else(|| lifted.key.clone());
     let keep = MAX_SCENE_NAME.saturating_sub(suffix.chars().count());
     let head: String = name.chars().take(keep).collect();
     lifted.key = format!("{}{suffix}", lifted.key);

@@ -77,7 +77,10 @@ pub fn lift(scene: &wire::Scene, secrets: &mut Secrets) -> Result<Lifted, LiftEr
         secrets,
         token_sources: IndexMap::new(),
     };
-    let tokens = marker.as_ref().map(|m| m.tokens.clone()).unwrap_or_default();
+    let tokens = marker
+        .as_ref()
+        .map(|m| m.tokens.clone())
+        .unwrap_or_default();
     let mut chains = Vec::new();
     let mut data: IndexMap<String, DataFile> = IndexMap::new();
     for (i, relation) in scene.relation_list.iter().enumerate() {
@@ -120,7 +123,11 @@ pub fn lift(scene: &wire::Scene, secrets: &mut Secrets) -> Result<Lifted, LiftEr
         .collect();
     let load = match &scene.load_config {
         Some(load) => Some(cx.load(load, scene, &chains, marker.as_ref())?),
-        None => return Err(LiftError("it has no load configuration (LoadConfig)".into())),
+        None => {
+            return Err(LiftError(
+                "it has no load configuration (LoadConfig)".into(),
+            ));
+        }
     };
     let advanced = scene.advance_setting.as_ref().map(|a| cx.advanced(a));
     if !scene.headers.is_empty() {
@@ -354,7 +361,13 @@ impl Cx<'_> {
             .map_or(file_name.as_str(), |(s, _)| s);
         let base = key_from_name(stem, Some("data"));
         let name = (1..)
-            .map(|i| if i == 1 { base.clone() } else { format!("{base}-{i}") })
+            .map(|i| {
+                if i == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{i}")
+                }
+            })
             .find(|n| !data.contains_key(n))
             .unwrap_or(base);
         let at = ["data", name.as_str()];
@@ -393,8 +406,11 @@ impl Cx<'_> {
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| format!("step-{}", index + 1));
         let mut path: Vec<&str> = vec!["chains", at[0], "steps", at[1]];
-        let method = method(api.method.as_deref())
-            .map_err(|m| LiftError(format!("step `{name}` uses method `{m}`, which plans cannot express")))?;
+        let method = method(api.method.as_deref()).map_err(|m| {
+            LiftError(format!(
+                "step `{name}` uses method `{m}`, which plans cannot express"
+            ))
+        })?;
         let place = format!("scene {}, step {name}", self.key);
         let hint = format!("{}_{name}", self.key);
         let check_exports: Vec<&wire::Export> = api
@@ -422,9 +438,10 @@ impl Cx<'_> {
         }
         let mut checks = Vec::new();
         for (i, point) in api.check_point_list.iter().enumerate() {
-            checks.push(check_of(point, i, &check_exports).map_err(|e| {
-                LiftError(format!("step `{name}`, checkpoint {}: {e}", i + 1))
-            })?);
+            checks.push(
+                check_of(point, i, &check_exports)
+                    .map_err(|e| LiftError(format!("step `{name}`, checkpoint {}: {e}", i + 1)))?,
+            );
         }
         let timeout = timeout(api.timeout_in_second);
         let redirects = api
@@ -487,7 +504,7 @@ impl Cx<'_> {
         let value = body.body_value.clone().unwrap_or_default();
         let parsed = serde_json::from_str::<serde_json::Value>(&value)
             .ok()
-            .filter(|v| v.to_string() == value);
+            .filter(|v| serde_json::to_string(v).is_ok_and(|text| text == value));
         let form_type = "application/x-www-form-urlencoded";
         let empty = Body {
             json: None,
@@ -603,7 +620,10 @@ impl Cx<'_> {
             let (start, max) = if rps {
                 (level(c.all_rps_begin), level(c.all_rps_limit))
             } else {
-                (level(c.all_concurrency_begin), level(c.all_concurrency_limit))
+                (
+                    level(c.all_concurrency_begin),
+                    level(c.all_concurrency_limit),
+                )
             };
             if let Some(l) = pair(start, max) {
                 out.start = Some(l.start);
@@ -759,10 +779,17 @@ fn extract_of(export: &wire::Export) -> (Extract, Option<String>) {
     let indexed = matches!(from, ExtractFrom::BodyJson | ExtractFrom::BodyText);
     let mut note = None;
     if !indexed && index.is_some() {
-        note = Some(format!("PTS match index `{count}` dropped: plans index only body extracts"));
+        note = Some(format!(
+            "PTS match index `{count}` dropped: plans index only body extracts"
+        ));
     }
-    if !matches!(kind.as_str(), "BODY_JSON" | "BODY_TEXT" | "HEADER" | "COOKIE" | "STATUS_CODE") {
-        note = Some(format!("PTS export type `{kind}` is unknown; read as the status code"));
+    if !matches!(
+        kind.as_str(),
+        "BODY_JSON" | "BODY_TEXT" | "HEADER" | "COOKIE" | "STATUS_CODE"
+    ) {
+        note = Some(format!(
+            "PTS export type `{kind}` is unknown; read as the status code"
+        ));
     }
     (
         Extract {

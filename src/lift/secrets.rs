@@ -45,7 +45,12 @@ impl Secrets {
     }
 
     /// Walks a JSON document, replacing credential-named string members.
-    pub fn json(&mut self, value: &serde_json::Value, hint: &str, place: &str) -> serde_json::Value {
+    pub fn json(
+        &mut self,
+        value: &serde_json::Value,
+        hint: &str,
+        place: &str,
+    ) -> serde_json::Value {
         use serde_json::Value as J;
         match value {
             J::Object(map) => J::Object(
@@ -137,7 +142,10 @@ mod tests {
             s.value("api_key", "Bearer abc123", "other", "there"),
             "${secret.ORDER_AUTH}"
         );
-        assert_eq!(s.value("app_key", "k2", "order auth", "x"), "${secret.ORDER_AUTH_2}");
+        assert_eq!(
+            s.value("app_key", "k2", "order auth", "x"),
+            "${secret.ORDER_AUTH_2}"
+        );
         assert_eq!(s.uses.len(), 2);
         let body = serde_json::json!({"appid": "wx1", "secret": "s3cr3t", "n": {"password": "p"}});
         let replaced = s.json(&body, "tok", "token request");

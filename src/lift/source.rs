@@ -29,7 +29,9 @@ pub struct Report {
 pub enum SourceError {
     #[error(transparent)]
     Api(#[from] ApiError),
-    #[error("report {0} was not found in any scene's reports; pass --scene-id if its scene was deleted or renamed")]
+    #[error(
+        "report {0} was not found in any scene's reports; pass --scene-id if its scene was deleted or renamed"
+    )]
     NotFound(String),
     #[error("{0}")]
     Bundle(String),
@@ -121,7 +123,10 @@ fn read_details(file: &Path) -> Result<Report, SourceError> {
     let mut value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| SourceError::Bundle(format!("{shown} is not JSON: {e}")))?;
     // Accept the answer itself or a record holding it under `details`.
-    if value.get("details").is_some_and(serde_json::Value::is_object) {
+    if value
+        .get("details")
+        .is_some_and(serde_json::Value::is_object)
+    {
         value = value["details"].take();
     }
     let details: GetPtsReportDetailsOutput = serde_json::from_value(value)

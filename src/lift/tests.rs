@@ -229,7 +229,10 @@ fn a_scene_made_through_the_api_lifts_with_notes_and_secrets() {
         "${secret.SCENE_1_TOKEN_WX_AUTHORIZATION}"
     );
     assert_eq!(
-        step.body.as_ref().and_then(|b| b.form.as_ref()).map(|f| f["client_secret"].clone()),
+        step.body
+            .as_ref()
+            .and_then(|b| b.form.as_ref())
+            .map(|f| f["client_secret"].clone()),
         Some("${secret.SCENE_1_TOKEN_WX_CLIENT_SECRET}".to_owned())
     );
     assert_eq!(
@@ -238,10 +241,17 @@ fn a_scene_made_through_the_api_lifts_with_notes_and_secrets() {
     );
     let names: Vec<&str> = secrets.uses.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(names.len(), 3, "{names:?}");
-    let notes: Vec<String> = lifted.notes.iter().map(|n| format!("{}: {}", n.path.join("."), n.text)).collect();
+    let notes: Vec<String> = lifted
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}", n.path.join("."), n.text))
+        .collect();
     insta::assert_debug_snapshot!(notes);
     let load = lifted.scene.load.as_ref().expect("load");
-    assert_eq!((load.mode, load.start, load.max), (Some(LoadMode::Rps), Some(5), Some(9)));
+    assert_eq!(
+        (load.mode, load.start, load.max),
+        (Some(LoadMode::Rps), Some(5), Some(9))
+    );
     assert!(load.ramp.is_none());
 }
 
@@ -256,9 +266,17 @@ fn inexpressible_scenes_are_refused_with_the_reason() {
     assert!(error.0.contains("TRACE"), "{error}");
     let mut no_load = base;
     no_load["RelationList"][0]["ApiList"][0]["Method"] = "GET".into();
-    no_load.as_object_mut().expect("object").remove("LoadConfig");
+    no_load
+        .as_object_mut()
+        .expect("object")
+        .remove("LoadConfig");
     let scene: wire::Scene = serde_json::from_value(no_load).expect("scene");
-    assert!(lift(&scene, &mut secrets).expect_err("refused").0.contains("load"));
+    assert!(
+        lift(&scene, &mut secrets)
+            .expect_err("refused")
+            .0
+            .contains("load")
+    );
 }
 
 #[test]
@@ -268,6 +286,9 @@ fn scalars_keep_their_text() {
     assert_eq!(scalar("1.5"), Scalar::Number(1.5));
     assert_eq!(scalar("1.50"), Scalar::Text("1.50".into()));
     assert_eq!(scalar("true"), Scalar::Bool(true));
-    assert_eq!(key_from_name("Mall / Checkout v2", None), "mall-checkout-v2");
+    assert_eq!(
+        key_from_name("Mall / Checkout v2", None),
+        "mall-checkout-v2"
+    );
     assert_eq!(key_from_name("!!", Some("AB12")), "scene-ab12");
 }

@@ -187,7 +187,8 @@ fn holds(value: &Value, path: &[String]) -> bool {
 }
 
 fn is_collection(value: &Value) -> bool {
-    matches!(value, Value::Object(m) if !m.is_empty()) || matches!(value, Value::Array(a) if !a.is_empty())
+    matches!(value, Value::Object(m) if !m.is_empty())
+        || matches!(value, Value::Array(a) if !a.is_empty())
 }
 
 fn key_text(key: &str) -> String {
@@ -253,7 +254,9 @@ mod tests {
             ..Document::default()
         };
         doc.comment(
-            ["scenes", "order", "load", "duration"].map(String::from).to_vec(),
+            ["scenes", "order", "load", "duration"]
+                .map(String::from)
+                .to_vec(),
             "exact",
         );
         let text = doc.write(&value);
@@ -264,7 +267,9 @@ mod tests {
 
     #[test]
     fn ambiguous_text_is_quoted() {
-        for s in ["10", "1.5", "true", "Null", "", "a: b", "${x}", "#c", "-x", " x", "[1]", "0x1", "inf"] {
+        for s in [
+            "10", "1.5", "true", "Null", "", "a: b", "${x}", "#c", "-x", " x", "[1]", "0x1", "inf",
+        ] {
             assert!(!plain(s), "{s}");
         }
         for s in ["5s", "buyer", "token-1", "data/users.csv", "场景", "GET"] {

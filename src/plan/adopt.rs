@@ -13,7 +13,7 @@
 use serde_json::Value;
 
 use super::{Action, FieldChange, Live, Options, SceneChange, diff, runs, view};
-use crate::lower::{MARKER_VERSION, Lowered};
+use crate::lower::{Lowered, MARKER_VERSION};
 use crate::wire::{MARKER_PARAM, Marker};
 
 /// The view path of the ownership change an adoption shows.
@@ -127,7 +127,12 @@ mod tests {
             scene: made_elsewhere,
             running: false,
         }];
-        let p = super::super::plan("w", std::slice::from_ref(&lowered), &live, Options::default());
+        let p = super::super::plan(
+            "w",
+            std::slice::from_ref(&lowered),
+            &live,
+            Options::default(),
+        );
         let change = &p.scenes[0];
         assert_eq!(change.action, Action::Update);
         assert_eq!(change.scene_id.as_deref(), Some("ABC123"));
@@ -136,8 +141,14 @@ mod tests {
         assert_eq!(change.changes[0].after, Some(Value::from("w")));
         let owned = as_owned(&live, &p, "w");
         let marker = Marker::of(&owned[0].scene).expect("marker");
-        assert_eq!((marker.workspace.as_str(), marker.key.as_str()), ("w", "order"));
-        assert!(Marker::of(&live[0].scene).is_none(), "the live state read is kept");
+        assert_eq!(
+            (marker.workspace.as_str(), marker.key.as_str()),
+            ("w", "order")
+        );
+        assert!(
+            Marker::of(&live[0].scene).is_none(),
+            "the live state read is kept"
+        );
 
         // A vanished id is created anew.
         let p = super::super::plan("w", &[lowered], &[], Options::default());
