@@ -569,4 +569,16 @@ fn compare_of_two_bundles_in_every_format() {
     let json: Value = serde_json::from_str(&run("json")).expect("json");
     assert_eq!(json["config"][0]["sensitive"], true, "{json:#}");
     insta::assert_snapshot!("compare_json", run("json"));
+
+    // A bundle's report snapshot reproduces without a backend.
+    let out = ptsplan(dir)
+        .args(["reproduce", "ra", "--out", "repro"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let yaml =
+        std::fs::read_to_string(dir.join("repro/mall-checkout-repro-ra.yaml")).expect("file");
+    assert!(yaml.contains("name: Mall Checkout-repro-ra"), "{yaml}");
+    assert!(yaml.contains("lacks scene-wide headers"), "{yaml}");
+    assert!(!yaml.contains("Basic ra"), "{yaml}");
 }

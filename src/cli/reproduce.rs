@@ -221,16 +221,23 @@ fn short_id(id: &str) -> String {
         .to_lowercase()
 }
 
-/// A short id for a bundle: the id part of its directory name (`<time>-<id>`).
+/// A short id for a bundle: the id part of its directory name (`<time>-<id>`), or the
+/// stem of a saved plan file.
 fn bundle_short(path: &Path) -> String {
-    let dir = if path.is_dir() {
-        path
+    let name = if path.is_dir() {
+        path.canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default()
     } else {
-        path.parent().unwrap_or(path)
+        path.file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
     };
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    short_id(name.rsplit('-').next().unwrap_or("bundle"))
+    let short = short_id(name.rsplit('-').next().unwrap_or_default());
+    if short.is_empty() {
+        "plan".into()
+    } else {
+        short
+    }
 }
