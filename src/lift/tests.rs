@@ -247,6 +247,15 @@ fn a_scene_made_through_the_api_lifts_with_notes_and_secrets() {
         .map(|n| format!("{}: {}", n.path.join("."), n.text))
         .collect();
     insta::assert_debug_snapshot!(notes);
+    let text = plan_file(FileParts {
+        workspace: "shop",
+        lifted: &lifted,
+        token_sources: lifted.token_sources.clone(),
+        header: vec!["Imported from PTS scene ABC123 (a test).".into()],
+        secrets: &secrets.uses,
+    });
+    assert!(!text.contains("dXNlcjpwYXNz") && !text.contains("k-123"), "{text}");
+    insta::assert_snapshot!(text);
     let load = lifted.scene.load.as_ref().expect("load");
     assert_eq!(
         (load.mode, load.start, load.max),
