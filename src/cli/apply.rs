@@ -123,11 +123,14 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
             return Exit::Error;
         }
     };
+    // Scenes taken over with `adopt` are updated as if already owned (plan::adopt).
+    let live =
+        crate::plan::adopt::as_owned(&prepared.live, &prepared.proposal, &prepared.workspace);
     let cx = Context {
         client: &prepared.connection.client,
         workspace: &prepared.workspace,
         desired: &prepared.desired,
-        live: &prepared.live,
+        live: &live,
     };
     let total = steps.len();
     let quiet = global.quiet;
