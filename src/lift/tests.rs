@@ -254,7 +254,10 @@ fn a_scene_made_through_the_api_lifts_with_notes_and_secrets() {
         header: vec!["Imported from PTS scene ABC123 (a test).".into()],
         secrets: &secrets.uses,
     });
-    assert!(!text.contains("dXNlcjpwYXNz") && !text.contains("k-123"), "{text}");
+    assert!(
+        !text.contains("dXNlcjpwYXNz") && !text.contains("k-123"),
+        "{text}"
+    );
     insta::assert_snapshot!(text);
     let load = lifted.scene.load.as_ref().expect("load");
     assert_eq!(
