@@ -521,4 +521,157 @@ mod tests {
         assert_eq!(same_host_path("//evil/x", "h:1"), None);
         assert_eq!(same_host_path("https://h:1/x", "h:1"), None);
     }
+
+    /// A loopback server that answers each accepted connection's requests with the given
+    /// raw answers in turn (one per request), then closes; returns its address and what it
+    /// received.
+    async fn scripted(
+        connections: Vec<Vec<&'static [u8]>>,
+    ) -> (SocketAddr, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move {
+            let mut received = Vec::new();
+            for answers in connections {
+                let (mut stream, _) = listener.accept().await.expect("accept");
+                for answer in answers {
+                    let mut buf = [0u8; 4096];
+                    let n = stream.read(&mut buf).await.expect("read");
+                    received.extend_from_slice(&buf[..n]);
+                    stream.write_all(answer).await.expect("write");
+                }
+            }
+            received
+        });
+        (address, server)
+    }
+
+    fn get(path: &'static str) -> Outgoing {
+        let mut headers = HeaderMap::new();
+        host_header(&mut headers, &HeaderValue::from_static("h"));
+        Outgoing {
+            method: Method::GET,
+            uri: Uri::from_static(path),
+            headers,
+            body: Bytes::new(),
+        }
+    }
+
+    const KEEP_ALL: Keep = Keep {
+        body: true,
+        headers: true,
+    };
+
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    }
+
+    #[test]
+    fn framings_length_chunked_and_interim_answers() {
+        block_on(async {
+            let (address, server) = scripted(vec![vec![
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Id: 7\r\n\r\nhello",
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\nT: 1\r\n\r\n",
+                b"HTTP/1.1 204 No Content\r\n\r\n",
+            ]])
+            .await;
+            let mut conn = None;
+            let timeout = Duration::from_secs(2);
+            let first = send(&mut conn, address, "h", timeout, get("/a"), 0, KEEP_ALL)
+                .await
+                .expect("first");
+            assert_eq!(
+                (first.status, &first.body[..], first.bytes_in),
+                (200, &b"hello"[..], 5)
+            );
+            assert_eq!(
+                first.headers.get("x-id").map(|v| v.as_bytes()),
+                Some(&b"7"[..])
+            );
+            let second = send(&mut conn, address, "h", timeout, get("/b"), 0, KEEP_ALL)
+                .await
+                .expect("second");
+            assert_eq!((second.status, &second.body[..]), (201, &b"abcde"[..]));
+            let dropped = Keep {
+                body: false,
+                headers: false,
+            };
+            let third = send(&mut conn, address, "h", timeout, get("/c"), 0, dropped)
+                .await
+                .expect("third");
+            assert_eq!((third.status, third.body.len()), (204, 0));
+            let received = String::from_utf8(server.await.expect("server")).expect("utf-8");
+            assert_eq!(
+                received.matches("GET /").count(),
+                3,
+                "one connection: {received}"
+            );
+            assert!(
+                received.starts_with("GET /a HTTP/1.1\r\nhost: h\r\n\r\n"),
+                "{received}"
+            );
+        });
+    }
+
+    #[test]
+    fn a_closed_keep_alive_connection_is_replaced_once_and_close_delimited_bodies_end_it() {
+        block_on(async {
+            // The first connection answers once and closes (a keep-alive timeout); the
+            // second answers with a body delimited by the close.
+            let (address, server) = scripted(vec![
+                vec![b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"],
+                vec![b"HTTP/1.0 200 OK\r\n\r\nuntil close"],
+            ])
+            .await;
+            let mut conn = None;
+            let timeout = Duration::from_secs(2);
+            send(&mut conn, address, "h", timeout, get("/1"), 0, KEEP_ALL)
+                .await
+                .expect("first");
+            // Let the server's close arrive before the reuse.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let second = send(&mut conn, address, "h", timeout, get("/2"), 0, KEEP_ALL)
+                .await
+                .expect("resent on a new connection");
+            assert_eq!(&second.body[..], b"until close");
+            assert!(
+                conn.is_none(),
+                "a close-delimited answer ends the connection"
+            );
+            server.await.expect("server");
+        });
+    }
+
+    #[test]
+    fn broken_answers_fail_without_panicking() {
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"[..],
+            b"NOT HTTP\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+        ] {
+            block_on(async {
+                let (address, _server) = scripted(vec![vec![answer]]).await;
+                let mut conn = None;
+                let result = send(
+                    &mut conn,
+                    address,
+                    "h",
+                    Duration::from_secs(2),
+                    get("/"),
+                    0,
+                    KEEP_ALL,
+                )
+                .await;
+                assert_eq!(result.err(), Some(Outcome::Other), "{answer:?}");
+                assert!(conn.is_none());
+            });
+        }
+    }
 }
