@@ -11,6 +11,7 @@ mod engine;
 mod exit;
 mod plan;
 mod rollback;
+mod run;
 mod scenes;
 mod schema;
 mod validate;
@@ -101,6 +102,8 @@ pub enum Command {
     Apply(apply::Args),
     /// Undo an apply from its evidence bundle (safe to run again).
     Rollback(rollback::Args),
+    /// Run scenes: debug run, load, live progress, report judged against the thresholds.
+    Run(run::Args),
     /// Read-only inventory of the backend's scenes: `scenes list`, `scenes get ID`.
     Scenes(scenes::Args),
     /// The local PTS-compatible backend (`emulator serve`).
@@ -130,6 +133,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Rollback(args) => rollback::run(&cli.global, args),
+        Command::Run(args) => run::run(&cli.global, args),
         Command::Scenes(args) => scenes::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(args),
         Command::Engine(args) => engine::run(&cli.global, args),

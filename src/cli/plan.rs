@@ -133,6 +133,8 @@ pub(super) struct Prepared {
     pub files: Vec<PathBuf>,
     /// The plan's workspace.
     pub workspace: String,
+    /// The checked plan (defaults merged): what runs judge their scenes by.
+    pub plan: crate::spec::model::Plan,
     /// The desired scenes.
     pub desired: Vec<Lowered>,
     /// The secret values resolved by lowering.
@@ -196,6 +198,7 @@ pub(super) fn prepare(
     Ok(Prepared {
         files: loaded.files.clone(),
         workspace: plan_file.workspace.clone(),
+        plan: plan_file.clone(),
         desired,
         redactor,
         connection,
