@@ -87,7 +87,8 @@ pub struct TokenExpiry {
     pub after_token_expiry: u64,
     /// Second of the run with the first 401/403.
     pub first_second: Option<u32>,
-    /// Successes before that second.
+    /// Successes up to and including that second (a token fetched just before the run
+    /// began can expire within the first second, after answering successfully).
     pub successes_before: u64,
 }
 
@@ -283,7 +284,7 @@ fn token_expiry(apis: &[Summary], series: &[super::SecondStats]) -> Vec<TokenExp
             let own = || series.iter().filter(|p| p.api == s.name);
             let first_second = own().find(|p| p.auth_failures > 0).map(|p| p.second);
             let successes_before = own()
-                .filter(|p| first_second.is_some_and(|f| p.second < f))
+                .filter(|p| first_second.is_some_and(|f| p.second <= f))
                 .map(|p| p.successes)
                 .sum::<u64>();
             let cause = if s.expired_token_failures > 0 {
