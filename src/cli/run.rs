@@ -171,6 +171,7 @@ fn embedded(prepared: &Prepared) -> bool {
 /// scenes never applied and scenes already running; warns about scenes that differ from
 /// the plan (when `live` is what the plan was made against).
 fn targets(prepared: &Prepared, live: &[Live], keys: &[String]) -> Result<Vec<Target>, String> {
+    // After `apply --run` the scenes were just read back: the proposal no longer applies.
     let planned_against = std::ptr::eq(live, prepared.live.as_slice());
     let mut out = Vec::new();
     for key in keys {

@@ -42,7 +42,10 @@ fn escape(text: &str) -> String {
 
 struct Case {
     name: String,
+    /// `(message, text)` of a failure.
     failure: Option<(String, String)>,
+    /// The failure's `type`: `threshold`, or the stage that failed.
+    kind: &'static str,
 }
 
 fn suite(out: &mut String, scene: &str, cases: &[Case]) {
@@ -66,8 +69,9 @@ fn suite(out: &mut String, scene: &str, cases: &[Case]) {
             Some((message, body)) => {
                 let _ = writeln!(
                     out,
-                    "{open}>\n      <failure message=\"{}\" type=\"threshold\">{}</failure>\n    </testcase>",
+                    "{open}>\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                     escape(message),
+                    case.kind,
                     escape(body)
                 );
             }
@@ -95,6 +99,7 @@ pub fn render(outcomes: &[SceneOutcome<'_>]) -> String {
                             .or_else(|| v.note.as_ref().map(|n| format!("not measured: {n}")))
                             .unwrap_or_default();
                         Case {
+                            kind: "threshold",
                             name: format!("{}: {}", v.scope, v.assertion),
                             failure: (!v.status.ok()).then(|| {
                                 (
@@ -114,6 +119,7 @@ pub fn render(outcomes: &[SceneOutcome<'_>]) -> String {
                     .collect();
                 if let super::Ending::Stopped { by } = &report.ending {
                     cases.push(Case {
+                        kind: "stopped",
                         name: "run completed".to_owned(),
                         failure: Some((
                             format!("the run was stopped ({by})"),
@@ -130,6 +136,7 @@ pub fn render(outcomes: &[SceneOutcome<'_>]) -> String {
             } => (
                 *scene,
                 vec![Case {
+                    kind: "run",
                     name: (*stage).to_owned(),
                     failure: Some(((*message).to_owned(), (*message).to_owned())),
                 }],

@@ -10,7 +10,7 @@ use super::{Ending, RunReport, explain};
 use crate::wire::ApiMetrics;
 
 fn ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}ms"))
+    v.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}ms"))
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -171,10 +171,16 @@ pub fn text(report: &RunReport) -> String {
                 format!("{regressions} regression(s)")
             }
         );
+        let subject_w = c
+            .deltas
+            .iter()
+            .map(|d| d.subject.chars().count())
+            .max()
+            .unwrap_or(0);
         for d in &c.deltas {
             let _ = writeln!(
                 out,
-                "  {:<10} {} {:<12} {} -> {} ({})",
+                "  {:<10} {:<subject_w$} {:<12} {} -> {} ({})",
                 if d.regression { "REGRESSED" } else { "ok" },
                 d.subject,
                 d.metric,
