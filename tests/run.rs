@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use ptsplan::api::sign::Credential;
 use ptsplan::api::{Client, ClientOptions, Endpoint};
-use ptsplan::wire::{
-    GetPtsReportsBySceneId, GetPtsSceneRunningStatus, Marker, RunningStatus,
-};
+use ptsplan::wire::{GetPtsReportsBySceneId, GetPtsSceneRunningStatus, Marker, RunningStatus};
 
 use crate::target::Target;
 use crate::util::{Backend, ptsplan, start_backend, stderr, stdout};
@@ -96,7 +94,7 @@ fn bundle(dir: &Path, out: &Output) -> PathBuf {
     let line = text
         .lines()
         .filter_map(|l| l.strip_prefix("Evidence: "))
-        .last()
+        .next_back()
         .unwrap_or_else(|| panic!("no evidence line in:\n{text}"));
     dir.join(line.trim())
 }
@@ -130,7 +128,10 @@ fn apply_run_passes_its_thresholds_and_writes_reports_into_the_bundle() {
     );
     let text = all(&out);
     assert_eq!(code(&out), Some(0), "{text}");
-    assert!(text.contains("debug run") && text.contains("passed"), "{text}");
+    assert!(
+        text.contains("debug run") && text.contains("passed"),
+        "{text}"
+    );
     assert!(text.contains("thresholds passed (4)"), "{text}");
     let bundle = bundle(dir.path(), &out);
     for file in [
@@ -144,7 +145,11 @@ fn apply_run_passes_its_thresholds_and_writes_reports_into_the_bundle() {
         "reports/orders/report.json",
         "reports/orders/junit.xml",
     ] {
-        assert!(bundle.join(file).is_file(), "{file} in {}", bundle.display());
+        assert!(
+            bundle.join(file).is_file(),
+            "{file} in {}",
+            bundle.display()
+        );
     }
     let timeline: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(bundle.join("reports/orders/timeline.json")).expect("timeline"),
@@ -189,7 +194,10 @@ fn failed_thresholds_exit_4_with_the_failing_assertion_in_junit() {
     let text = all(&out);
     assert_eq!(code(&out), Some(4), "{text}");
     assert!(text.contains("THRESHOLDS FAILED (1 of 2)"), "{text}");
-    assert!(text.contains("FAIL") && text.contains("requests >= 100000000"), "{text}");
+    assert!(
+        text.contains("FAIL") && text.contains("requests >= 100000000"),
+        "{text}"
+    );
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
     assert!(
@@ -238,7 +246,6 @@ fn ctrl_c_stops_the_scene_on_the_backend_before_exiting() {
     let id = scene_id(&backend, "orders");
     let running = block_on(client(&backend).call(&GetPtsSceneRunningStatus {
         scene_id: id.clone(),
-        ..Default::default()
     }))
     .expect("status");
     assert_eq!(running.status, Some(RunningStatus::Running));
@@ -254,11 +261,8 @@ fn ctrl_c_stops_the_scene_on_the_backend_before_exiting() {
     assert_eq!(status.code(), Some(130), "{seen}");
     assert!(seen.contains("stopped on the backend (Ctrl-C)"), "{seen}");
     assert!(seen.contains("interrupted"), "{seen}");
-    let after = block_on(client(&backend).call(&GetPtsSceneRunningStatus {
-        scene_id: id,
-        ..Default::default()
-    }))
-    .expect("status");
+    let after = block_on(client(&backend).call(&GetPtsSceneRunningStatus { scene_id: id }))
+        .expect("status");
     assert_eq!(after.status, Some(RunningStatus::Stopped), "{seen}");
 }
 
@@ -320,7 +324,8 @@ fn a_failing_debug_run_starts_no_load() {
     let text = all(&out);
     assert_eq!(code(&out), Some(1), "{text}");
     assert!(
-        text.contains("the debug run of scene.orders failed") && text.contains("no load was started"),
+        text.contains("the debug run of scene.orders failed")
+            && text.contains("no load was started"),
         "{text}"
     );
     assert!(text.contains("step create-order"), "{text}");
@@ -336,7 +341,6 @@ fn a_failing_debug_run_starts_no_load() {
         page_number: 1,
         page_size: 10,
         scene_id: scene_id(&backend, "orders"),
-        ..Default::default()
     }))
     .expect("reports");
     assert!(reports.report_over_view_list.is_empty());

@@ -62,7 +62,6 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
             let request = CreatePtsSceneBaseLineFromReport {
                 report_id: report.clone(),
                 scene_id,
-                ..Default::default()
             };
             match runtime.block_on(connection.client.call(&request)) {
                 Ok(_) => {

@@ -186,8 +186,7 @@ fn targets(prepared: &Prepared, live: &[Live], keys: &[String]) -> Result<Vec<Ta
             ));
         };
         let live = live.iter().find(|l| {
-            Marker::of(&l.scene)
-                .is_some_and(|m| m.workspace == prepared.workspace && m.key == *key)
+            Marker::of(&l.scene).is_some_and(|m| m.workspace == prepared.workspace && m.key == *key)
         });
         let Some(live) = live else {
             return Err(format!(
@@ -228,12 +227,7 @@ fn options(flags: &RunFlags, detach: bool) -> run::Options {
 }
 
 /// `--detach`: debug run and start, then print the plan ids.
-fn detach(
-    global: &GlobalArgs,
-    prepared: &Prepared,
-    targets: &[Target],
-    flags: &RunFlags,
-) -> Exit {
+fn detach(global: &GlobalArgs, prepared: &Prepared, targets: &[Target], flags: &RunFlags) -> Exit {
     let options = options(flags, true);
     for target in targets {
         let mut progress = Progress::new(global, target);
@@ -271,7 +265,10 @@ fn detach(
 /// What one scene's run came to, for the exit code, JUnit and the summary.
 enum SceneResult {
     Judged(Box<crate::report::RunReport>),
-    NotJudged { stage: &'static str, message: String },
+    NotJudged {
+        stage: &'static str,
+        message: String,
+    },
 }
 
 /// Runs every target in turn, writes reports into the bundle, prints them; Ctrl-C stops
@@ -358,9 +355,7 @@ fn run_targets(
                 let written = bundle
                     .write_json(&format!("{dir}/timeline.json"), &finished.timeline)
                     .and_then(|()| match &finished.details {
-                        Some(details) => {
-                            bundle.write_json(&format!("{dir}/details.json"), details)
-                        }
+                        Some(details) => bundle.write_json(&format!("{dir}/details.json"), details),
                         None => Ok(()),
                     });
                 if let Err(error) = written {
@@ -553,11 +548,9 @@ impl Progress {
         let planned = run::planned(&target.scene).map(|d| d.as_secs_f64());
         let bar = (!global.quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new((planned.unwrap_or(0.0) * 10.0) as u64);
-            let style = indicatif::ProgressStyle::with_template(
-                "{prefix} [{bar:24}] {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> ");
+            let style = indicatif::ProgressStyle::with_template("{prefix} [{bar:24}] {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> ");
             bar.set_style(style);
             bar.set_prefix(format!("scene.{}", target.key));
             bar

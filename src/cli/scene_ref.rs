@@ -41,7 +41,10 @@ pub fn find<'a>(live: &'a [Live], workspace: Option<&str>, name: &str) -> Result
         Marker::of(&l.scene)
             .is_some_and(|m| Some(m.workspace.as_str()) == workspace && m.key == name)
     });
-    let by_id = || live.iter().find(|l| l.scene.scene_id.as_deref() == Some(name));
+    let by_id = || {
+        live.iter()
+            .find(|l| l.scene.scene_id.as_deref() == Some(name))
+    };
     let by_name = || {
         let named: Vec<&Live> = live
             .iter()

@@ -34,9 +34,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     let mut exit = Exit::Ok;
     let chosen: Vec<&Live> = if args.scenes.is_empty() {
         live.iter()
-            .filter(|l| {
-                Marker::of(&l.scene).is_some_and(|m| Some(m.workspace) == workspace)
-            })
+            .filter(|l| Marker::of(&l.scene).is_some_and(|m| Some(m.workspace) == workspace))
             .collect()
     } else {
         args.scenes

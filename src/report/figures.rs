@@ -94,7 +94,10 @@ impl Figures {
             parts.iter().map(f).sum()
         }
         fn worst(parts: &[Figures], f: impl Fn(&Figures) -> Option<f64>) -> Option<f64> {
-            parts.iter().map(f).try_fold(f64::MIN, |a, v| Some(a.max(v?)))
+            parts
+                .iter()
+                .map(f)
+                .try_fold(f64::MIN, |a, v| Some(a.max(v?)))
         }
         if parts.is_empty() {
             return Figures::default();

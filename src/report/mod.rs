@@ -147,8 +147,8 @@ pub fn explain(t: &TokenExpiry) -> String {
              refresh it during the run or use tokens that outlive it",
             t.successes_before
         ),
-        TokenExpiryCause::RefusedFromStart => format!(
-            "{what}, from the start: the token was invalid or expired before the run"
-        ),
+        TokenExpiryCause::RefusedFromStart => {
+            format!("{what}, from the start: the token was invalid or expired before the run")
+        }
     }
 }

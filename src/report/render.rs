@@ -62,7 +62,15 @@ fn api_row(api: &ApiMetrics) -> [String; 8] {
 }
 
 const COLUMNS: [&str; 9] = [
-    "API", "requests", "rps", "success", "avg", "p90", "p99", "errors", "check fails",
+    "API",
+    "requests",
+    "rps",
+    "success",
+    "avg",
+    "p90",
+    "p99",
+    "errors",
+    "check fails",
 ];
 
 /// The report for a terminal.
@@ -282,7 +290,11 @@ pub fn markdown(report: &RunReport) -> String {
                 d.show(d.baseline),
                 d.show(d.actual),
                 d.change(),
-                if d.regression { "⚠️ regression" } else { "" }
+                if d.regression {
+                    "⚠️ regression"
+                } else {
+                    ""
+                }
             );
         }
     }

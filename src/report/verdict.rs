@@ -129,7 +129,8 @@ fn one(assertion: &Assertion, scope: Scope, figures: &ReportFigures) -> Verdict 
             "the report has no {} for this {}",
             assertion.metric,
             match scope {
-                Scope::Scene => "scene (PTS reports p90 and p99 scene-wide; p50, p75 and p99 per API)",
+                Scope::Scene =>
+                    "scene (PTS reports p90 and p99 scene-wide; p50, p75 and p99 per API)",
                 Scope::Chain { .. } => "chain",
                 Scope::Step { .. } => "step",
             }

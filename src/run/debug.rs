@@ -65,7 +65,6 @@ pub async fn debug_run(
     let plan_id = client
         .call(&StartDebugPtsScene {
             scene_id: scene_id.clone(),
-            ..Default::default()
         })
         .await?
         .plan_id
@@ -80,7 +79,6 @@ pub async fn debug_run(
         let status = client
             .call(&GetPtsScene {
                 scene_id: scene_id.clone(),
-                ..Default::default()
             })
             .await?
             .scene
@@ -95,7 +93,6 @@ pub async fn debug_run(
                 .call(&StopDebugPtsScene {
                     plan_id: plan_id.clone(),
                     scene_id: scene_id.clone(),
-                    ..Default::default()
                 })
                 .await;
             break self::samples(client, &plan_id).await?;
@@ -128,7 +125,6 @@ async fn samples(client: &Client, plan_id: &str) -> Result<Vec<SamplingLog>, Api
                 page_number: Some(page),
                 page_size: Some(PAGE),
                 plan_id: Some(plan_id.to_owned()),
-                ..Default::default()
             })
             .await?;
         let got = answer.sampling_logs.len();
@@ -271,7 +267,10 @@ fn judge(scene: &Scene, samples: &[SamplingLog], redactor: &Redactor) -> Vec<Pro
         let missing: Vec<String> = relation
             .api_list
             .iter()
-            .filter(|a| !own.iter().any(|s| a.api_id.is_some() && s.node_id == a.api_id))
+            .filter(|a| {
+                !own.iter()
+                    .any(|s| a.api_id.is_some() && s.node_id == a.api_id)
+            })
             .filter_map(|a| a.api_name.clone())
             .collect();
         if !missing.is_empty() && problems.iter().all(|p| p.chain != chain) {
@@ -299,14 +298,22 @@ fn exchange(sample: &SamplingLog, redactor: &Redactor) -> String {
     for (name, value) in headers(sample.http_request_headers.as_deref()) {
         out.push_str(&format!("          {name}: {value}\n"));
     }
-    if let Some(body) = sample.http_request_body.as_deref().filter(|b| !b.is_empty()) {
+    if let Some(body) = sample
+        .http_request_body
+        .as_deref()
+        .filter(|b| !b.is_empty())
+    {
         out.push_str(&format!("          {}\n", clip(body)));
     }
     match &sample.http_response_status {
         Some(status) => out.push_str(&format!("response: {status}\n")),
         None => out.push_str("response: none\n"),
     }
-    if let Some(body) = sample.http_response_body.as_deref().filter(|b| !b.is_empty()) {
+    if let Some(body) = sample
+        .http_response_body
+        .as_deref()
+        .filter(|b| !b.is_empty())
+    {
         out.push_str(&format!("          {}\n", clip(body)));
     }
     redactor.redact(&out)
@@ -448,8 +455,10 @@ mod tests {
             problems[0].to_string(),
             "chain buy: the chain did not complete: never reached pay"
         );
-        assert!(judge(&s2, &[], &Redactor::default())[0]
-            .what
-            .contains("sampled no request"));
+        assert!(
+            judge(&s2, &[], &Redactor::default())[0]
+                .what
+                .contains("sampled no request")
+        );
     }
 }

@@ -30,7 +30,6 @@ pub async fn start(client: &Client, scene_id: &str) -> Result<String, ApiError> 
     let answer = client
         .call(&StartPtsScene {
             scene_id: scene_id.to_owned(),
-            ..Default::default()
         })
         .await?;
     Ok(answer.plan_id.unwrap_or_default())
@@ -41,7 +40,6 @@ pub async fn status(client: &Client, scene_id: &str) -> Result<Option<RunningSta
     Ok(client
         .call(&GetPtsSceneRunningStatus {
             scene_id: scene_id.to_owned(),
-            ..Default::default()
         })
         .await?
         .status)
@@ -53,7 +51,6 @@ pub async fn stop(client: &Client, scene_id: &str) -> Result<bool, ApiError> {
     client
         .call(&StopPtsScene {
             scene_id: scene_id.to_owned(),
-            ..Default::default()
         })
         .await?;
     let deadline = Instant::now() + STOP_WAIT;
@@ -115,7 +112,6 @@ pub async fn follow(
             .call(&GetPtsSceneRunningData {
                 plan_id: what.plan_id.clone(),
                 scene_id: what.scene_id.clone(),
-                ..Default::default()
             })
             .await?;
         let elapsed = data
@@ -171,7 +167,6 @@ pub async fn report(
             .call(&GetPtsReportDetails {
                 plan_id: plan_id.to_owned(),
                 scene_id: scene_id.to_owned(),
-                ..Default::default()
             })
             .await;
         match answer {

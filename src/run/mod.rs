@@ -195,7 +195,6 @@ pub async fn baseline(client: &Client, scene_id: &str) -> Option<Baseline> {
     client
         .call(&GetPtsSceneBaseLine {
             scene_id: scene_id.to_owned(),
-            ..Default::default()
         })
         .await
         .ok()?

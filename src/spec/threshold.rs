@@ -165,7 +165,11 @@ impl Comparison {
 fn trim(value: f64) -> String {
     let text = format!("{:.2}", (value * 100.0).round() / 100.0);
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" { "0".to_owned() } else { text.to_owned() }
+    if text == "-0" {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
 impl fmt::Display for Assertion {
