@@ -69,14 +69,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let secret = prepared
-        .connection
-        .settings
-        .credential
-        .credential
-        .access_key_secret()
-        .to_owned();
-    prepared.redactor.add(&secret);
+    prepared.mask_credential();
     let text = render::text(&prepared.proposal, &prepared.redactor);
     print(&text);
     if !prepared.proposal.has_changes() {

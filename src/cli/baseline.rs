@@ -4,8 +4,7 @@
 
 use std::io::Write;
 
-use super::backend::connect_with_runtime;
-use super::scene_ref::{PlanArg, find, label};
+use super::scene_ref::{PlanArg, Session, label};
 use super::{Exit, GlobalArgs};
 use crate::wire::CreatePtsSceneBaseLineFromReport;
 
@@ -37,19 +36,15 @@ pub enum BaselineCommand {
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
-    let workspace = args.plan.workspace();
-    let (connection, runtime) = match connect_with_runtime(global) {
-        Ok(connected) => connected,
+    let session = match Session::open(global, &args.plan) {
+        Ok(session) => session,
         Err(exit) => return exit,
     };
-    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
-        Ok(live) => live,
-        Err(error) => return connection.report(global, &error),
-    };
+    let (connection, runtime) = (&session.connection, &session.runtime);
     let name = match &args.command {
         BaselineCommand::Set { scene, .. } | BaselineCommand::Show { scene } => scene,
     };
-    let scene = match find(&live, workspace.as_deref(), name) {
+    let scene = match session.find(name) {
         Ok(scene) => scene,
         Err(message) => {
             eprintln!("error: {message}");

@@ -146,6 +146,21 @@ pub(super) struct Prepared {
     pub proposal: plan::Plan,
 }
 
+impl Prepared {
+    /// Adds the access key secret (and STS token) to the secrets masked in output.
+    pub fn mask_credential(&mut self) {
+        let credential = &self.connection.settings.credential.credential;
+        let (secret, token) = (
+            credential.access_key_secret().to_owned(),
+            credential.security_token().map(str::to_owned),
+        );
+        self.redactor.add(&secret);
+        if let Some(token) = token {
+            self.redactor.add(&token);
+        }
+    }
+}
+
 /// Checks and lowers the plan at `path`, connects, reads the live state and plans.
 /// Problems are printed; the exit code is returned instead.
 pub(super) fn prepare(

@@ -78,14 +78,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let secret = prepared
-        .connection
-        .settings
-        .credential
-        .credential
-        .access_key_secret()
-        .to_owned();
-    prepared.redactor.add(&secret);
+    prepared.mask_credential();
     let targets = match targets(&prepared, &prepared.live, &args.scenes) {
         Ok(targets) => targets,
         Err(message) => {
@@ -230,16 +223,15 @@ fn options(flags: &RunFlags, detach: bool) -> run::Options {
 fn detach(global: &GlobalArgs, prepared: &Prepared, targets: &[Target], flags: &RunFlags) -> Exit {
     let options = options(flags, true);
     for target in targets {
-        let mut progress = Progress::new(global, target);
         let mut redactor = prepared.redactor.clone();
-        let outcome = prepared.runtime.block_on(run::run_scene(
-            &prepared.connection.client,
+        let outcome = one(
+            global,
+            prepared,
             target,
             &options,
             &mut redactor,
-            &mut |event| progress.event(event),
-            std::future::pending::<()>(),
-        ));
+            std::future::pending(),
+        );
         match outcome {
             Ok(Outcome::Detached { plan_id }) => {
                 println!("{plan_id}");
@@ -260,6 +252,28 @@ fn detach(global: &GlobalArgs, prepared: &Prepared, targets: &[Target], flags: &
         }
     }
     Exit::Ok
+}
+
+/// Runs one scene with its progress display.
+fn one(
+    global: &GlobalArgs,
+    prepared: &Prepared,
+    target: &Target,
+    options: &run::Options,
+    redactor: &mut Redactor,
+    interrupt: impl std::future::Future<Output = ()>,
+) -> Result<Outcome, crate::api::ApiError> {
+    let mut progress = Progress::new(global, target);
+    let outcome = prepared.runtime.block_on(run::run_scene(
+        &prepared.connection.client,
+        target,
+        options,
+        redactor,
+        &mut |event| progress.event(event),
+        interrupt,
+    ));
+    progress.finish();
+    outcome
 }
 
 /// What one scene's run came to, for the exit code, JUnit and the summary.
@@ -296,20 +310,11 @@ fn run_targets(
             interrupted = true;
             break;
         }
-        let mut progress = Progress::new(global, target);
         let mut signal = rx.clone();
         let interrupt = async move {
             let _ = signal.wait_for(|v| *v).await;
         };
-        let outcome = prepared.runtime.block_on(run::run_scene(
-            &prepared.connection.client,
-            target,
-            &options,
-            &mut redactor,
-            &mut |event| progress.event(event),
-            interrupt,
-        ));
-        progress.finish();
+        let outcome = one(global, prepared, target, &options, &mut redactor, interrupt);
         bundle.redact_also(&redactor);
         let dir = format!("reports/{}", target.key);
         let result = match outcome {

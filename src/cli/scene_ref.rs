@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::backend::{Connection, connect_with_runtime};
+use super::{Exit, GlobalArgs};
 use crate::plan::Live;
 use crate::spec::validate::Env;
 use crate::wire::Marker;
@@ -22,6 +24,37 @@ impl PlanArg {
     pub fn workspace(&self) -> Option<String> {
         let path = self.plan.clone().unwrap_or_else(super::default_plan_dir);
         workspace(&path)
+    }
+}
+
+/// What the commands that name scenes work with: the plan's workspace (when a plan is
+/// readable), the connection, and every live scene.
+pub struct Session {
+    pub workspace: Option<String>,
+    pub connection: Connection,
+    pub runtime: tokio::runtime::Runtime,
+    pub live: Vec<Live>,
+}
+
+impl Session {
+    /// Connects and reads every scene; problems are printed, their exit code returned.
+    pub fn open(global: &GlobalArgs, plan: &PlanArg) -> Result<Session, Exit> {
+        let workspace = plan.workspace();
+        let (connection, runtime) = connect_with_runtime(global)?;
+        let live = runtime
+            .block_on(crate::live::read_all(&connection.client))
+            .map_err(|error| connection.report(global, &error))?;
+        Ok(Session {
+            workspace,
+            connection,
+            runtime,
+            live,
+        })
+    }
+
+    /// The scene `name` refers to (see [`find`]).
+    pub fn find(&self, name: &str) -> Result<&Live, String> {
+        find(&self.live, self.workspace.as_deref(), name)
     }
 }
 

@@ -3,8 +3,7 @@
 
 use std::io::Write;
 
-use super::backend::connect_with_runtime;
-use super::scene_ref::{PlanArg, find, label};
+use super::scene_ref::{PlanArg, Session, label};
 use super::{Exit, GlobalArgs};
 use crate::plan::Live;
 use crate::wire::Marker;
@@ -22,24 +21,24 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
-    let workspace = args.plan.workspace();
-    let (connection, runtime) = match connect_with_runtime(global) {
-        Ok(connected) => connected,
+    let session = match Session::open(global, &args.plan) {
+        Ok(session) => session,
         Err(exit) => return exit,
     };
-    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
-        Ok(live) => live,
-        Err(error) => return connection.report(global, &error),
-    };
+    let (connection, runtime) = (&session.connection, &session.runtime);
     let mut exit = Exit::Ok;
     let chosen: Vec<&Live> = if args.scenes.is_empty() {
-        live.iter()
-            .filter(|l| Marker::of(&l.scene).is_some_and(|m| Some(m.workspace) == workspace))
+        session
+            .live
+            .iter()
+            .filter(|l| {
+                Marker::of(&l.scene).is_some_and(|m| Some(m.workspace) == session.workspace)
+            })
             .collect()
     } else {
         args.scenes
             .iter()
-            .filter_map(|name| match find(&live, workspace.as_deref(), name) {
+            .filter_map(|name| match session.find(name) {
                 Ok(scene) => Some(scene),
                 Err(message) => {
                     eprintln!("error: {message}");
@@ -52,7 +51,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     if chosen.is_empty() && args.scenes.is_empty() {
         eprintln!(
             "no scene of workspace `{}` on the backend",
-            workspace.as_deref().unwrap_or("(no plan found)")
+            session.workspace.as_deref().unwrap_or("(no plan found)")
         );
     }
     let mut out = String::new();

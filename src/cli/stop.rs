@@ -1,8 +1,7 @@
 //! `ptsplan stop SCENE…`: stops running load tests (`StopPtsScene`) and waits until the
 //! backend says they stopped.
 
-use super::backend::connect_with_runtime;
-use super::scene_ref::{PlanArg, find, label};
+use super::scene_ref::{PlanArg, Session, label};
 use super::{Exit, GlobalArgs};
 
 /// Arguments of `ptsplan stop`.
@@ -17,18 +16,14 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
-    let workspace = args.plan.workspace();
-    let (connection, runtime) = match connect_with_runtime(global) {
-        Ok(connected) => connected,
+    let session = match Session::open(global, &args.plan) {
+        Ok(session) => session,
         Err(exit) => return exit,
     };
-    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
-        Ok(live) => live,
-        Err(error) => return connection.report(global, &error),
-    };
+    let (connection, runtime) = (&session.connection, &session.runtime);
     let mut exit = Exit::Ok;
     for name in &args.scenes {
-        let scene = match find(&live, workspace.as_deref(), name) {
+        let scene = match session.find(name) {
             Ok(scene) => scene,
             Err(message) => {
                 eprintln!("error: {message}");

@@ -198,12 +198,7 @@ pub fn text(report: &RunReport) -> String {
             );
         }
     }
-    if !report.token_expiry.is_empty() {
-        out.push_str("\nTokens:\n");
-        for t in &report.token_expiry {
-            let _ = writeln!(out, "  {}", explain(t));
-        }
-    }
+    tokens(&mut out, report, "\nTokens:\n", "  ");
     out
 }
 
@@ -298,13 +293,18 @@ pub fn markdown(report: &RunReport) -> String {
             );
         }
     }
+    tokens(&mut out, report, "\nTokens:\n\n", "- ");
+    out
+}
+
+/// The token findings under `heading`, one per line after `bullet`.
+fn tokens(out: &mut String, report: &RunReport, heading: &str, bullet: &str) {
     if !report.token_expiry.is_empty() {
-        out.push_str("\nTokens:\n\n");
+        out.push_str(heading);
         for t in &report.token_expiry {
-            let _ = writeln!(out, "- {}", explain(t));
+            let _ = writeln!(out, "{bullet}{}", explain(t));
         }
     }
-    out
 }
 
 /// The report as pretty JSON, ending in a newline.
