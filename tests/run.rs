@@ -16,9 +16,10 @@ use ptsplan::wire::{GetPtsReportsBySceneId, GetPtsSceneRunningStatus, Marker, Ru
 use crate::target::Target;
 use crate::util::{Backend, ptsplan, start_backend, stderr, stdout};
 
-/// A plan with one scene `orders` posting to the target's `/order` with a token from
-/// `/token`; `scene` is spliced into the scene (load, thresholds, policies).
-fn plan(dir: &Path, target: &Target, token: &str, url: &str, scene: &str) -> PathBuf {
+/// A plan with one scene `orders` posting to the target's `url` with a token from
+/// `/token` (declared to live an hour, fetched once per virtual user); `scene` is spliced
+/// into the scene (load, thresholds, policies).
+fn plan(dir: &Path, target: &Target, url: &str, scene: &str) -> PathBuf {
     let path = dir.join("plan.yaml");
     let text = format!(
         r#"version: 1
@@ -30,7 +31,8 @@ token_sources:
     kind: api
     request: {{ method: POST, url: "${{var.backend}}/token" }}
     exports: {{ access_token: access_token }}
-    {token}
+    ttl: 1h
+    refresh: {{ policy: once }}
 scenes:
   orders:
     type: single-api
@@ -50,8 +52,6 @@ scenes:
     std::fs::write(&path, text).expect("write plan");
     path
 }
-
-const TOKEN_1H: &str = "ttl: 1h\n    refresh: { policy: once }";
 
 fn client(backend: &Backend) -> Client {
     Client::new(
@@ -99,6 +99,32 @@ fn bundle(dir: &Path, out: &Output) -> PathBuf {
     dir.join(line.trim())
 }
 
+/// A target (tokens living `token_ttl`), a backend, and a directory with the plan.
+struct Setup {
+    target: Target,
+    backend: Backend,
+    dir: tempfile::TempDir,
+}
+
+fn setup(token_ttl: Duration, url: &str, scene: &str) -> Setup {
+    let target = Target::start(token_ttl);
+    let backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    plan(dir.path(), &target, url, scene);
+    Setup {
+        target,
+        backend,
+        dir,
+    }
+}
+
+/// `ptsplan run orders --plan plan.yaml EXTRA…`.
+fn run_orders(backend: &Backend, dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "orders", "--plan", "plan.yaml"];
+    args.extend_from_slice(extra);
+    backend.run(dir, &args)
+}
+
 fn apply(backend: &Backend, dir: &Path) {
     let out = backend.run(dir, &["apply", "--auto-approve", "plan.yaml"]);
     assert_eq!(code(&out), Some(0), "{}", all(&out));
@@ -106,13 +132,12 @@ fn apply(backend: &Backend, dir: &Path) {
 
 #[test]
 fn apply_run_passes_its_thresholds_and_writes_reports_into_the_bundle() {
-    let target = Target::start(Duration::from_secs(3600));
-    let backend = start_backend();
-    let dir = tempfile::tempdir().expect("dir");
-    plan(
-        dir.path(),
-        &target,
-        TOKEN_1H,
+    let Setup {
+        target,
+        backend,
+        dir,
+    } = setup(
+        Duration::from_secs(3600),
         "/order",
         r#"    run: on_apply
     load: { mode: concurrency, start: 2, max: 2, duration: 2s }
@@ -166,30 +191,22 @@ fn apply_run_passes_its_thresholds_and_writes_reports_into_the_bundle() {
 
 #[test]
 fn failed_thresholds_exit_4_with_the_failing_assertion_in_junit() {
-    let target = Target::start(Duration::from_secs(3600));
-    let backend = start_backend();
-    let dir = tempfile::tempdir().expect("dir");
-    plan(
-        dir.path(),
-        &target,
-        TOKEN_1H,
+    let Setup {
+        target: _target,
+        backend,
+        dir,
+    } = setup(
+        Duration::from_secs(3600),
         "/order",
         r#"    load: { mode: concurrency, start: 2, max: 2, duration: 2s }
     thresholds: [ "success_rate >= 99%", "requests >= 100000000" ]"#,
     );
     apply(&backend, dir.path());
     let junit = dir.path().join("junit.xml");
-    let out = backend.run(
+    let out = run_orders(
+        &backend,
         dir.path(),
-        &[
-            "run",
-            "orders",
-            "--plan",
-            "plan.yaml",
-            "--no-debug",
-            "--junit",
-            junit.to_str().expect("path"),
-        ],
+        &["--no-debug", "--junit", junit.to_str().expect("path")],
     );
     let text = all(&out);
     assert_eq!(code(&out), Some(4), "{text}");
@@ -208,13 +225,12 @@ fn failed_thresholds_exit_4_with_the_failing_assertion_in_junit() {
 
 #[test]
 fn ctrl_c_stops_the_scene_on_the_backend_before_exiting() {
-    let target = Target::start(Duration::from_secs(3600));
-    let backend = start_backend();
-    let dir = tempfile::tempdir().expect("dir");
-    plan(
-        dir.path(),
-        &target,
-        TOKEN_1H,
+    let Setup {
+        target: _target,
+        backend,
+        dir,
+    } = setup(
+        Duration::from_secs(3600),
         "/order",
         r#"    load: { mode: concurrency, start: 2, max: 2, duration: 2m }
     thresholds: [ "success_rate >= 99%" ]"#,
@@ -270,19 +286,18 @@ fn ctrl_c_stops_the_scene_on_the_backend_before_exiting() {
 fn a_token_expiring_mid_run_is_named_in_the_report() {
     // Tokens live one second on the target, though the plan declares an hour (validation
     // refuses a declared lifetime shorter than the run), and are fetched once per user.
-    let target = Target::start(Duration::from_secs(1));
-    let backend = start_backend();
-    let dir = tempfile::tempdir().expect("dir");
-    plan(
-        dir.path(),
-        &target,
-        TOKEN_1H,
+    let Setup {
+        target: _target,
+        backend,
+        dir,
+    } = setup(
+        Duration::from_secs(1),
         "/order",
         r#"    load: { mode: concurrency, start: 2, max: 2, duration: 3s }
     thresholds: [ "success_rate >= 99%" ]"#,
     );
     apply(&backend, dir.path());
-    let out = backend.run(dir.path(), &["run", "orders", "--plan", "plan.yaml"]);
+    let out = run_orders(&backend, dir.path(), &[]);
     let text = all(&out);
     assert_eq!(code(&out), Some(4), "{text}");
     assert!(text.contains("Tokens:"), "{text}");
@@ -298,28 +313,21 @@ fn a_token_expiring_mid_run_is_named_in_the_report() {
 
 #[test]
 fn a_failing_debug_run_starts_no_load() {
-    let target = Target::start(Duration::from_secs(3600));
-    let backend = start_backend();
-    let dir = tempfile::tempdir().expect("dir");
-    plan(
-        dir.path(),
-        &target,
-        TOKEN_1H,
+    let Setup {
+        target,
+        backend,
+        dir,
+    } = setup(
+        Duration::from_secs(3600),
         "/status/500",
         r#"    load: { mode: concurrency, start: 2, max: 2, duration: 2s }"#,
     );
     apply(&backend, dir.path());
     let junit = dir.path().join("junit.xml");
-    let out = backend.run(
+    let out = run_orders(
+        &backend,
         dir.path(),
-        &[
-            "run",
-            "orders",
-            "--plan",
-            "plan.yaml",
-            "--junit",
-            junit.to_str().expect("path"),
-        ],
+        &["--junit", junit.to_str().expect("path")],
     );
     let text = all(&out);
     assert_eq!(code(&out), Some(1), "{text}");
