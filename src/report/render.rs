@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::{Ending, RunReport, explain};
-use crate::wire::ApiMetrics;
+use crate::wire::{ApiMetrics, SceneMetrics};
 
 fn ms(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}ms"))
@@ -61,6 +61,20 @@ fn api_row(api: &ApiMetrics) -> [String; 8] {
     ]
 }
 
+/// The scene's row, in the columns of [`api_row`].
+fn scene_row(m: &SceneMetrics) -> [String; 8] {
+    [
+        count(m.all_count),
+        num(m.avg_tps),
+        pct(m.success_rate_biz),
+        ms(m.avg_rt),
+        ms(m.seg90_rt),
+        ms(m.seg99_rt),
+        count(m.fail_count_req),
+        count(m.fail_count_biz),
+    ]
+}
+
 const COLUMNS: [&str; 9] = [
     "API",
     "requests",
@@ -86,17 +100,11 @@ pub fn text(report: &RunReport) -> String {
         ending(report),
         headline(report)
     );
+    let [requests, rps, success, avg, p90, p99, errors, checks] = scene_row(m);
     let _ = writeln!(
         out,
-        "  {} requests, {} rps, success {}, avg {}, p90 {}, p99 {}, {} errors, {} check failures",
-        count(m.all_count),
-        num(m.avg_tps),
-        pct(m.success_rate_biz),
-        ms(m.avg_rt),
-        ms(m.seg90_rt),
-        ms(m.seg99_rt),
-        count(m.fail_count_req),
-        count(m.fail_count_biz)
+        "  {requests} requests, {rps} rps, success {success}, avg {avg}, p90 {p90}, p99 {p99}, \
+         {errors} errors, {checks} check failures"
     );
     if !report.apis.is_empty() {
         let rows: Vec<Vec<String>> = report
@@ -226,18 +234,7 @@ pub fn markdown(report: &RunReport) -> String {
     );
     out.push_str("| | requests | rps | success | avg | p90 | p99 | errors | check fails |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    let _ = writeln!(
-        out,
-        "| **scene** | {} | {} | {} | {} | {} | {} | {} | {} |",
-        count(m.all_count),
-        num(m.avg_tps),
-        pct(m.success_rate_biz),
-        ms(m.avg_rt),
-        ms(m.seg90_rt),
-        ms(m.seg99_rt),
-        count(m.fail_count_req),
-        count(m.fail_count_biz)
-    );
+    let _ = writeln!(out, "| **scene** | {} |", scene_row(m).join(" | "));
     for a in &report.apis {
         let _ = writeln!(
             out,
@@ -321,7 +318,6 @@ mod tests {
     use crate::report::baseline::{Comparison, Delta};
     use crate::report::verdict::{Scope, Status, Verdict};
     use crate::report::{FORMAT, RunReport};
-    use crate::wire::SceneMetrics;
 
     fn report() -> RunReport {
         let api = |name: &str, n: i64, p99: f64| ApiMetrics {
