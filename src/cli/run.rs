@@ -247,7 +247,7 @@ fn detach(global: &GlobalArgs, prepared: &Prepared, targets: &[Target], flags: &
                 print_debug_problems(&target.key, &check, &redactor);
                 return Exit::Error;
             }
-            Ok(Outcome::Finished(_)) => {}
+            Ok(Outcome::Finished(_) | Outcome::InterruptedBeforeLoad) => {}
             Err(error) => return prepared.connection.report(global, &error),
         }
     }
@@ -326,6 +326,14 @@ fn run_targets(
                 }
             }
             Ok(Outcome::Detached { .. }) => continue,
+            Ok(Outcome::InterruptedBeforeLoad) => {
+                interrupted = true;
+                SceneResult::NotJudged {
+                    stage: "run",
+                    message: "interrupted (Ctrl-C) during the debug run; no load was started"
+                        .to_owned(),
+                }
+            }
             Ok(Outcome::DebugFailed(check)) => {
                 print_debug_problems(&target.key, &check, &redactor);
                 let text = debug_text(&check);

@@ -94,6 +94,8 @@ pub enum Event<'a> {
 pub enum Outcome {
     /// The debug run found problems; no load was started.
     DebugFailed(DebugCheck),
+    /// Interrupted during the debug run; no load was started.
+    InterruptedBeforeLoad,
     /// Started and left running (`--detach`).
     Detached { plan_id: String },
     /// Followed to its end (or stopped).
@@ -128,6 +130,7 @@ pub async fn run_scene(
     interrupt: impl Future<Output = ()>,
 ) -> Result<Outcome, ApiError> {
     let scene_id = target.scene_id();
+    tokio::pin!(interrupt);
     let debug = if target.debug_first && !options.skip_debug {
         events(Event::DebugStarting);
         let check = debug::debug_run(client, &target.scene, redactor).await?;
@@ -139,6 +142,15 @@ pub async fn run_scene(
     } else {
         None
     };
+    // Ctrl-C during the debug run: do not start the load at all.
+    let interrupted = tokio::select! {
+        biased;
+        () = &mut interrupt => true,
+        () = std::future::ready(()) => false,
+    };
+    if interrupted {
+        return Ok(Outcome::InterruptedBeforeLoad);
+    }
     let plan_id = follow::start(client, &scene_id).await?;
     events(Event::Started { plan_id: &plan_id });
     if options.detach {
@@ -151,10 +163,7 @@ pub async fn run_scene(
         interval: options.interval,
     };
     let mut observe = |point: &Point| events(Event::Poll(point));
-    let followed = follow::follow(client, &what, &mut observe, async {
-        interrupt.await;
-    })
-    .await?;
+    let followed = follow::follow(client, &what, &mut observe, interrupt).await?;
     let stop_confirmed = if followed.interrupted {
         events(Event::Stopping);
         follow::stop(client, &scene_id).await?
