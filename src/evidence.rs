@@ -1,8 +1,8 @@
-//! The evidence bundle of an apply, and the files a rollback reads back.
+//! The evidence bundle of an apply or a run, and the files a rollback reads back.
 //!
 //! Each apply writes `output/ptsplan/<UTC time>-<id>/` (the root is configurable):
 //! `meta.json`, `plan.json`, `journal.jsonl`, `rollback.json` and `summary.md`
-//! (docs/evidence.md). Every text written into the bundle goes through the plan's
+//! (docs/evidence.md); runs (`apply --run`, `ptsplan run`) add `reports/<scene>/`. Every text written into the bundle goes through the plan's
 //! [`Redactor`].
 //!
 //! Before-images are the exception that proves the rule: to undo an update, the scene as it
@@ -97,9 +97,19 @@ impl Bundle {
         Ok(Bundle { dir, id, redactor })
     }
 
-    /// Writes `name` in the bundle, redacted.
+    /// Writes `name` (a path inside the bundle, e.g. `reports/orders/report.md`), redacted.
     pub fn write(&self, name: &str, text: &str) -> std::io::Result<()> {
-        std::fs::write(self.dir.join(name), self.redactor.redact(text))
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, self.redactor.redact(text))
+    }
+
+    /// Masks `other`'s secrets too in what is written from now on (tokens seen during a
+    /// run join the plan's secrets).
+    pub fn redact_also(&mut self, other: &Redactor) {
+        self.redactor.merge(other);
     }
 
     /// Writes `value` as pretty JSON, redacted.

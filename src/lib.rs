@@ -25,6 +25,8 @@
 //! | [`config`] | `ptsplan.toml`: discovery and reading |
 //! | [`emulator`] | the PTS-compatible local backend (server, auth, state, handlers) |
 //! | [`engine`] | the local load engine that runs wire scenes |
+//! | [`run`] | running a scene: debug-first check, start, follow (timeline), stop |
+//! | [`report`] | a run's report: thresholds judged, baseline compared, text/markdown/JSON/JUnit |
 //!
 //! # Data flow
 //!
@@ -51,5 +53,7 @@ pub mod lower;
 pub mod plan;
 pub mod redact;
 pub mod render;
+pub mod report;
+pub mod run;
 pub mod spec;
 pub mod wire;

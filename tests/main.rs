@@ -11,6 +11,7 @@ mod fuzz;
 mod import;
 mod plan;
 mod pts_server;
+mod run;
 mod schema;
 mod target;
 mod util;

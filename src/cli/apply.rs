@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::plan::{Prepared, prepare};
 use super::rollback::undo;
+use super::run::RunFlags;
 use super::{Exit, GlobalArgs, default_plan_dir};
 use crate::apply::executor::{self, Context, Done, Event};
 use crate::apply::journal::Outcome;
@@ -40,6 +41,13 @@ pub struct Args {
     /// output/ptsplan).
     #[arg(long, value_name = "DIR")]
     pub evidence_dir: Option<PathBuf>,
+    /// After the changes, run the scenes whose `run` policy asks for it (`on_apply`; and
+    /// `on_change` when changed), as `ptsplan run` does, reports into the same bundle.
+    #[arg(long)]
+    pub run: bool,
+    /// How runs go with `--run`.
+    #[command(flatten)]
+    pub run_flags: RunFlags,
 }
 
 /// Runs the command.
@@ -55,20 +63,13 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     let path = args.path.clone().unwrap_or_else(default_plan_dir);
     let options = Options {
         prune: args.prune,
-        run: false,
+        run: args.run,
     };
     let mut prepared = match prepare(global, &path, options) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let secret = prepared
-        .connection
-        .settings
-        .credential
-        .credential
-        .access_key_secret()
-        .to_owned();
-    prepared.redactor.add(&secret);
+    prepared.mask_credential();
     let text = render::text(&prepared.proposal, &prepared.redactor);
     print(&text);
     if !prepared.proposal.has_changes() {
@@ -79,7 +80,8 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         return Exit::Error;
     }
     let root = args.evidence_dir.clone().unwrap_or_else(evidence_root);
-    apply(global, &prepared, &root, args.rollback_on_failure)
+    let run = args.run.then_some(&args.run_flags);
+    apply(global, &prepared, &root, args.rollback_on_failure, run)
 }
 
 /// Asks on the terminal; only `yes` confirms.
@@ -91,7 +93,13 @@ fn confirmed() -> bool {
 }
 
 /// Writes the bundle, runs the steps, writes the outcome.
-fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_failure: bool) -> Exit {
+fn apply(
+    global: &GlobalArgs,
+    prepared: &Prepared,
+    root: &Path,
+    rollback_on_failure: bool,
+    run: Option<&RunFlags>,
+) -> Exit {
     let redactor = &prepared.redactor;
     let bundle = match Bundle::create(root, redactor.clone()) {
         Ok(bundle) => bundle,
@@ -103,7 +111,11 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
             return Exit::Error;
         }
     };
-    let steps = order::steps(&prepared.proposal);
+    // Runs are not apply steps: `--run` hands them to the run module after the changes.
+    let steps: Vec<Step> = order::steps(&prepared.proposal)
+        .into_iter()
+        .filter(|step| step.kind != StepKind::Start)
+        .collect();
     let started = crate::apply::journal::now();
     let mut meta = meta(prepared, started);
     if let Err(error) = write_records(prepared, &bundle, &steps, &meta) {
@@ -195,7 +207,10 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
             bundle.dir.display()
         );
         if inconsistent.is_empty() {
-            return Exit::Ok;
+            return match run {
+                Some(flags) => super::run::after_apply(global, prepared, bundle, flags),
+                None => Exit::Ok,
+            };
         }
         eprintln!("\nerror: the backend holds something other than what was applied:");
         for line in &inconsistent {
@@ -216,7 +231,7 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
 }
 
 /// meta.json as of the start.
-fn meta(prepared: &Prepared, started: String) -> Meta {
+pub(super) fn meta(prepared: &Prepared, started: String) -> Meta {
     let settings = &prepared.connection.settings;
     Meta {
         format: evidence::FORMAT,
@@ -372,7 +387,7 @@ fn summary(
 
 /// Where bundles go without `--evidence-dir`: `[evidence] dir` of ptsplan.toml (relative
 /// to its directory), else output/ptsplan.
-fn evidence_root() -> PathBuf {
+pub(super) fn evidence_root() -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut sources = crate::diag::Sources::default();
     crate::config::discover(&cwd, &mut sources)

@@ -5,6 +5,7 @@
 
 mod apply;
 mod backend;
+mod baseline;
 mod compare;
 mod embedded;
 mod emulator;
@@ -15,8 +16,12 @@ mod lifted;
 mod plan;
 mod reproduce;
 mod rollback;
+mod run;
+mod scene_ref;
 mod scenes;
 mod schema;
+mod status;
+mod stop;
 mod validate;
 
 use std::process::ExitCode;
@@ -105,6 +110,14 @@ pub enum Command {
     Apply(apply::Args),
     /// Undo an apply from its evidence bundle (safe to run again).
     Rollback(rollback::Args),
+    /// Run scenes: debug run, load, live progress, report judged against the thresholds.
+    Run(run::Args),
+    /// Stop running load tests of scenes and wait until they stopped.
+    Stop(stop::Args),
+    /// Show whether scenes are running.
+    Status(status::Args),
+    /// A scene's PTS baseline: `baseline set SCENE REPORT_ID`, `baseline show SCENE`.
+    Baseline(baseline::Args),
     /// Read-only inventory of the backend's scenes: `scenes list`, `scenes get ID`.
     Scenes(scenes::Args),
     /// The local PTS-compatible backend (`emulator serve`).
@@ -140,6 +153,10 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Rollback(args) => rollback::run(&cli.global, args),
+        Command::Run(args) => run::run(&cli.global, args),
+        Command::Stop(args) => stop::run(&cli.global, args),
+        Command::Status(args) => status::run(&cli.global, args),
+        Command::Baseline(args) => baseline::run(&cli.global, args),
         Command::Scenes(args) => scenes::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(args),
         Command::Engine(args) => engine::run(&cli.global, args),

@@ -133,6 +133,8 @@ pub(super) struct Prepared {
     pub files: Vec<PathBuf>,
     /// The plan's workspace.
     pub workspace: String,
+    /// The checked plan (defaults merged): what runs judge their scenes by.
+    pub plan: crate::spec::model::Plan,
     /// The desired scenes.
     pub desired: Vec<Lowered>,
     /// The secret values resolved by lowering.
@@ -142,6 +144,21 @@ pub(super) struct Prepared {
     /// The live state read.
     pub live: Vec<Live>,
     pub proposal: plan::Plan,
+}
+
+impl Prepared {
+    /// Adds the access key secret (and STS token) to the secrets masked in output.
+    pub fn mask_credential(&mut self) {
+        let credential = &self.connection.settings.credential.credential;
+        let (secret, token) = (
+            credential.access_key_secret().to_owned(),
+            credential.security_token().map(str::to_owned),
+        );
+        self.redactor.add(&secret);
+        if let Some(token) = token {
+            self.redactor.add(&token);
+        }
+    }
 }
 
 /// Checks and lowers the plan at `path`, connects, reads the live state and plans.
@@ -196,6 +213,7 @@ pub(super) fn prepare(
     Ok(Prepared {
         files: loaded.files.clone(),
         workspace: plan_file.workspace.clone(),
+        plan: plan_file.clone(),
         desired,
         redactor,
         connection,

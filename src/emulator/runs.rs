@@ -97,8 +97,15 @@ impl RunHandle for crate::engine::Run {
 
     fn finish(self: Box<Self>) -> RunOutcome {
         let result = self.wait();
+        let mut details = result.details;
+        // What PTS has no field for (every percentile, expired tokens) rides along.
+        crate::engine::Findings {
+            apis: result.apis,
+            token_expiry: result.token_expiry,
+        }
+        .attach(&mut details);
         RunOutcome {
-            details: result.details,
+            details,
             samples: result.samples,
         }
     }

@@ -49,7 +49,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use report::{Summary, TokenExpiry, TokenExpiryCause};
+pub use report::{FINDINGS_KEY, Findings, Summary, TokenExpiry, TokenExpiryCause};
 pub use stats::SecondStats;
 
 use crate::wire;
