@@ -23,6 +23,8 @@
 //! | [`config`] | `ptsplan.toml`: discovery and reading |
 //! | [`emulator`] | the PTS-compatible local backend (server, auth, state, handlers) |
 //! | [`engine`] | the local load engine that runs wire scenes |
+//! | [`report`] | run reports drawn for people: the self-contained HTML page |
+//! | [`sample_app`] | the sample mini-program back end of the quickstart (`ptsplan sample-app`) |
 //!
 //! # Data flow
 //!
@@ -47,5 +49,7 @@ pub mod lower;
 pub mod plan;
 pub mod redact;
 pub mod render;
+pub mod report;
+pub mod sample_app;
 pub mod spec;
 pub mod wire;

@@ -11,6 +11,7 @@ mod engine;
 mod exit;
 mod plan;
 mod rollback;
+mod sample_app;
 mod scenes;
 mod schema;
 mod validate;
@@ -107,6 +108,9 @@ pub enum Command {
     Emulator(emulator::Args),
     /// Run scenes with the local load engine.
     Engine(engine::Args),
+    /// Serve the sample mini-program back end (token endpoint, order APIs) on loopback:
+    /// the target of plans/quickstart.yaml.
+    SampleApp(sample_app::Args),
 }
 
 /// Entry point of the binary: parse, run, map to an exit code.
@@ -133,6 +137,7 @@ pub fn main() -> ExitCode {
         Command::Scenes(args) => scenes::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(args),
         Command::Engine(args) => engine::run(&cli.global, args),
+        Command::SampleApp(args) => sample_app::run(args),
     };
     outcome.into()
 }

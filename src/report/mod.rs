@@ -1,0 +1,3 @@
+//! Run reports drawn for people.
+
+pub mod html;
