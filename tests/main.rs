@@ -10,6 +10,8 @@ mod examples;
 mod fuzz;
 mod plan;
 mod pts_server;
+mod report_html;
+mod sample_app;
 mod schema;
 mod target;
 mod util;

@@ -122,7 +122,11 @@ impl From<&wire::ApiMetrics> for ApiTotal {
 
 /// The per-API totals of PTS's report details (`GetPtsReportDetails`).
 pub fn totals_from_details(details: &wire::GetPtsReportDetailsOutput) -> Vec<ApiTotal> {
-    details.api_metrics_list.iter().map(ApiTotal::from).collect()
+    details
+        .api_metrics_list
+        .iter()
+        .map(ApiTotal::from)
+        .collect()
 }
 
 /// The timeline of the local engine's per-second series (one entry per API and second).
@@ -243,7 +247,10 @@ fn verdicts(page: &mut String, rows: &[VerdictRow]) {
         (n, 0) => ("pass", format!("PASSED — all {n} thresholds met")),
         (n, f) => ("fail", format!("FAILED — {f} of {n} thresholds not met")),
     };
-    let _ = writeln!(page, "<div id=\"verdict\" class=\"banner {class}\">{text}</div>");
+    let _ = writeln!(
+        page,
+        "<div id=\"verdict\" class=\"banner {class}\">{text}</div>"
+    );
     if rows.is_empty() {
         return;
     }
@@ -302,7 +309,10 @@ fn charts(page: &mut String, report: &Report) {
             })
             .collect()
     };
-    let series = |label: &str, color: &'static str, pts: &[(f64, &ApiPoint)], f: fn(&ApiPoint) -> f64| Series {
+    let series = |label: &str,
+                  color: &'static str,
+                  pts: &[(f64, &ApiPoint)],
+                  f: fn(&ApiPoint) -> f64| Series {
         label: label.to_owned(),
         color,
         points: pts.iter().map(|(t, a)| (*t, f(a))).collect(),
@@ -326,12 +336,18 @@ fn charts(page: &mut String, report: &Report) {
             page.push_str("<p class=\"note\">No per-second figures for this API.</p>\n");
             continue;
         }
-        let mut latency = vec![series("p50", P50, &pts, |a| a.p50_ms)];
-        if pts.iter().any(|(_, a)| a.p90_ms.is_some()) {
-            latency.push(series("p90", P90, &pts, |a| a.p90_ms.unwrap_or(f64::NAN)));
+        // A second without requests has no latency: NaN leaves it out of the line.
+        fn measured(ms: f64, a: &ApiPoint) -> f64 {
+            if a.rps > 0.0 { ms } else { f64::NAN }
         }
-        latency.push(series("p99", P99, &pts, |a| a.p99_ms));
-        latency.push(series("avg", AVG, &pts, |a| a.avg_ms));
+        let mut latency = vec![series("p50", P50, &pts, |a| measured(a.p50_ms, a))];
+        if pts.iter().any(|(_, a)| a.p90_ms.is_some()) {
+            latency.push(series("p90", P90, &pts, |a| {
+                measured(a.p90_ms.unwrap_or(f64::NAN), a)
+            }));
+        }
+        latency.push(series("p99", P99, &pts, |a| measured(a.p99_ms, a)));
+        latency.push(series("avg", AVG, &pts, |a| measured(a.avg_ms, a)));
         let charts = [
             Chart {
                 id: format!("api-{i}-rps"),

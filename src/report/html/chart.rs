@@ -26,7 +26,8 @@ pub enum Kind {
     Bars,
 }
 
-/// One named series of (seconds, value) points.
+/// One named series of (seconds, value) points; points whose value is not finite (NaN:
+/// nothing measured) are left out.
 #[derive(Debug, Clone)]
 pub struct Series {
     pub label: String,
@@ -163,7 +164,7 @@ impl Chart<'_> {
                 Kind::Bars => {
                     let slots = series.points.len().max(1) as f64;
                     let width = (plot_w / slots * 0.7).clamp(1.0, 24.0);
-                    for &(t, v) in &series.points {
+                    for &(t, v) in series.points.iter().filter(|p| p.1.is_finite()) {
                         let top = y(v);
                         let _ = write!(
                             svg,
@@ -182,7 +183,13 @@ impl Chart<'_> {
 }
 
 fn draw_line(svg: &mut String, series: &Series, x: &impl Fn(f64) -> f64, y: &impl Fn(f64) -> f64) {
-    if let [(t, v)] = series.points.as_slice() {
+    let measured: Vec<(f64, f64)> = series
+        .points
+        .iter()
+        .copied()
+        .filter(|p| p.1.is_finite())
+        .collect();
+    if let [(t, v)] = measured.as_slice() {
         let _ = write!(
             svg,
             r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"/>"#,
@@ -192,8 +199,7 @@ fn draw_line(svg: &mut String, series: &Series, x: &impl Fn(f64) -> f64, y: &imp
         );
         return;
     }
-    let points: Vec<String> = series
-        .points
+    let points: Vec<String> = measured
         .iter()
         .map(|&(t, v)| format!("{:.1},{:.1}", x(t), y(v)))
         .collect();

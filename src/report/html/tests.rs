@@ -60,7 +60,9 @@ fn the_page_is_self_contained() {
     let page = render(&sample());
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("default-src 'none'"), "a CSP forbids fetches");
-    for fetch in ["<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import"] {
+    for fetch in [
+        "<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import",
+    ] {
         assert!(!page.contains(fetch), "the page must not hold `{fetch}`");
     }
 }
@@ -80,7 +82,11 @@ fn every_api_gets_its_three_charts() {
     }
     assert!(!page.contains("api-2-rps"));
     assert!(page.contains(r#"<h3 id="api-1">order-detail</h3>"#));
-    assert_eq!(page.matches(r#"class="bar""#).count(), 10, "5 seconds × 2 APIs");
+    assert_eq!(
+        page.matches(r#"class="bar""#).count(),
+        10,
+        "5 seconds × 2 APIs"
+    );
 }
 
 #[test]
@@ -135,7 +141,10 @@ fn wire_details_and_engine_series_convert() {
     };
     let totals = totals_from_details(&details);
     assert_eq!(totals[0].name, "pay");
-    assert_eq!((totals[0].requests, totals[0].p99_ms), (Some(10), Some(12.5)));
+    assert_eq!(
+        (totals[0].requests, totals[0].p99_ms),
+        (Some(10), Some(12.5))
+    );
     let page = render(&Report {
         apis: totals,
         ..Report::default()
@@ -160,5 +169,8 @@ fn wire_details_and_engine_series_convert() {
     assert_eq!(timeline.len(), 2);
     assert_eq!(timeline[0].elapsed_s, 0.0);
     assert_eq!(timeline[1].apis.len(), 2);
-    assert_eq!((timeline[1].apis[0].rps, timeline[1].apis[0].errors), (7.0, 2));
+    assert_eq!(
+        (timeline[1].apis[0].rps, timeline[1].apis[0].errors),
+        (7.0, 2)
+    );
 }
