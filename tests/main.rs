@@ -10,6 +10,7 @@ mod examples;
 mod fuzz;
 mod plan;
 mod pts_server;
+mod quickstart;
 mod report_html;
 mod sample_app;
 mod schema;
