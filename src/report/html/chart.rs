@@ -16,8 +16,12 @@ const RIGHT: f64 = 12.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 30.0;
 
-/// Horizontal grid lines above zero.
-const Y_TICKS: u32 = 4;
+/// Horizontal grid lines above zero: five for a ceiling of 5 × 10ⁿ (ticks at 1, 2, 3…),
+/// four otherwise (ticks at 0.25, 0.5… of 1, 2 or 10 × 10ⁿ), so that labels stay round.
+fn y_ticks(ceiling: f64) -> u32 {
+    let mantissa = ceiling / 10f64.powf(ceiling.log10().floor());
+    if (mantissa - 5.0).abs() < 1e-9 { 5 } else { 4 }
+}
 
 /// How a series is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +131,9 @@ impl Chart<'_> {
             legend_x += 24.0 + 7.0 * series.label.chars().count() as f64;
         }
         // Value grid and labels.
-        for i in 0..=Y_TICKS {
-            let v = y_max * f64::from(i) / f64::from(Y_TICKS);
+        let ticks = y_ticks(y_max);
+        for i in 0..=ticks {
+            let v = y_max * f64::from(i) / f64::from(ticks);
             let py = y(v);
             let _ = write!(
                 svg,
@@ -182,33 +187,35 @@ impl Chart<'_> {
     }
 }
 
+/// Draws a series as lines, broken where a value is missing (a second with nothing
+/// measured), and a dot for a point standing alone.
 fn draw_line(svg: &mut String, series: &Series, x: &impl Fn(f64) -> f64, y: &impl Fn(f64) -> f64) {
-    let measured: Vec<(f64, f64)> = series
-        .points
-        .iter()
-        .copied()
-        .filter(|p| p.1.is_finite())
-        .collect();
-    if let [(t, v)] = measured.as_slice() {
-        let _ = write!(
-            svg,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"/>"#,
-            x(*t),
-            y(*v),
-            series.color
-        );
-        return;
+    for segment in series.points.split(|p| !p.1.is_finite()) {
+        match segment {
+            [] => {}
+            [(t, v)] => {
+                let _ = write!(
+                    svg,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"/>"#,
+                    x(*t),
+                    y(*v),
+                    series.color
+                );
+            }
+            points => {
+                let points: Vec<String> = points
+                    .iter()
+                    .map(|&(t, v)| format!("{:.1},{:.1}", x(t), y(v)))
+                    .collect();
+                let _ = write!(
+                    svg,
+                    r#"<polyline class="line" fill="none" stroke="{}" points="{}"/>"#,
+                    series.color,
+                    points.join(" ")
+                );
+            }
+        }
     }
-    let points: Vec<String> = measured
-        .iter()
-        .map(|&(t, v)| format!("{:.1},{:.1}", x(t), y(v)))
-        .collect();
-    let _ = write!(
-        svg,
-        r#"<polyline class="line" fill="none" stroke="{}" points="{}"/>"#,
-        series.color,
-        points.join(" ")
-    );
 }
 
 #[cfg(test)]
@@ -223,6 +230,7 @@ mod tests {
         assert_eq!(nice_ceiling(10.0), 10.0);
         assert_eq!(nice_ceiling(372.9), 500.0);
         assert_eq!(nice_ceiling(0.013), 0.02);
+        assert_eq!((y_ticks(50.0), y_ticks(0.5), y_ticks(200.0)), (5, 5, 4));
     }
 
     #[test]
@@ -236,7 +244,7 @@ mod tests {
                 Series {
                     label: "p99 & more".into(),
                     color: "#e03131",
-                    points: vec![(0.0, 5.0), (1.0, f64::INFINITY), (2.0, 7.5)],
+                    points: vec![(0.0, 5.0), (1.0, 6.0), (2.0, f64::NAN), (3.0, 7.5)],
                 },
                 Series {
                     label: "one".into(),
@@ -248,8 +256,9 @@ mod tests {
         let svg = chart.render();
         assert!(svg.starts_with(r#"<svg id="c1""#) && svg.ends_with("</svg>"));
         assert!(svg.contains("Latency &lt;p99&gt;") && svg.contains("p99 &amp; more"));
+        // 0–1 is a line; 3 stands alone after the gap, like the one-point series.
         assert_eq!(svg.matches("<polyline").count(), 1);
-        assert_eq!(svg.matches("<circle").count(), 1);
+        assert_eq!(svg.matches("<circle").count(), 2);
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
     }
 
