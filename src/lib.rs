@@ -26,7 +26,9 @@
 //! | [`emulator`] | the PTS-compatible local backend (server, auth, state, handlers) |
 //! | [`engine`] | the local load engine that runs wire scenes |
 //! | [`run`] | running a scene: debug-first check, start, follow (timeline), stop |
-//! | [`report`] | a run's report: thresholds judged, baseline compared, text/markdown/JSON/JUnit |
+//! | [`report`] | a run's report: thresholds judged, baseline compared, text/markdown/JSON/JUnit/HTML |
+//! | [`report`] | run reports drawn for people: the self-contained HTML page |
+//! | [`sample_app`] | the sample mini-program back end of the quickstart (`ptsplan sample-app`) |
 //!
 //! # Data flow
 //!
@@ -55,5 +57,6 @@ pub mod redact;
 pub mod render;
 pub mod report;
 pub mod run;
+pub mod sample_app;
 pub mod spec;
 pub mod wire;

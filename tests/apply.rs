@@ -20,7 +20,7 @@ fn workdir() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("dir");
     let plans = dir.path().join("plans");
     std::fs::create_dir_all(&plans).expect("mkdir");
-    copy_dir(&repo().join("plans"), &plans);
+    copy_dir(&repo().join("plans/mall"), &plans);
     (dir, plans)
 }
 

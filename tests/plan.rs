@@ -45,7 +45,7 @@ fn save_all(backend: &Backend, dir: &Path) {
 #[test]
 fn saved_examples_plan_no_changes_and_an_edit_shows_its_field() {
     let backend = start_backend();
-    let plans = repo().join("plans");
+    let plans = repo().join("plans/mall");
     let out = backend.run(&plans, &["plan", "--detailed-exitcode", "--summary"]);
     assert_eq!(
         out.status.code(),
@@ -109,7 +109,7 @@ fn saved_examples_plan_no_changes_and_an_edit_shows_its_field() {
 #[test]
 fn plan_calls_no_mutating_action() {
     let backend = start_backend();
-    let plans = repo().join("plans");
+    let plans = repo().join("plans/mall");
     save_all(&backend, &plans);
     // From now on every mutating action of the API fails: a plan that sent one would fail.
     let reference: serde_json::Value =

@@ -169,6 +169,7 @@ fn apply_run_passes_its_thresholds_and_writes_reports_into_the_bundle() {
         "reports/orders/report.md",
         "reports/orders/report.json",
         "reports/orders/junit.xml",
+        "reports/orders/report.html",
     ] {
         assert!(
             bundle.join(file).is_file(),
@@ -186,6 +187,10 @@ fn apply_run_passes_its_thresholds_and_writes_reports_into_the_bundle() {
     );
     let junit = std::fs::read_to_string(bundle.join("reports/orders/junit.xml")).expect("junit");
     assert!(junit.contains("tests=\"4\" failures=\"0\""), "{junit}");
+    // The page charts the engine's per-second series, one latency chart per API.
+    let html = std::fs::read_to_string(bundle.join("reports/orders/report.html")).expect("html");
+    assert!(html.contains("id=\"api-0-latency\""), "latency chart");
+    assert!(html.contains("id=\"verdicts\""), "verdicts table");
     assert!(target.count("/order") > 0);
 }
 

@@ -17,6 +17,7 @@ mod plan;
 mod reproduce;
 mod rollback;
 mod run;
+mod sample_app;
 mod scene_ref;
 mod scenes;
 mod schema;
@@ -130,6 +131,9 @@ pub enum Command {
     Reproduce(reproduce::Args),
     /// Compare two runs: configuration diff and metrics with deltas.
     Compare(compare::Args),
+    /// Serve the sample mini-program back end (token endpoint, order APIs) on loopback:
+    /// the target of plans/quickstart.yaml.
+    SampleApp(sample_app::Args),
 }
 
 /// Entry point of the binary: parse, run, map to an exit code.
@@ -163,6 +167,7 @@ pub fn main() -> ExitCode {
         Command::Import(args) => import::run(&cli.global, args),
         Command::Reproduce(args) => reproduce::run(&cli.global, args),
         Command::Compare(args) => compare::run(&cli.global, args),
+        Command::SampleApp(args) => sample_app::run(args),
     };
     outcome.into()
 }

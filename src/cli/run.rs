@@ -374,10 +374,11 @@ fn run_targets(
                 if let Err(error) = written {
                     eprintln!("warning: cannot write the evidence bundle: {error}");
                 }
-                match finished.report {
+                match &finished.report {
                     Some(report) => {
-                        write_report(&bundle, &dir, &report);
-                        SceneResult::Judged(Box::new(report))
+                        write_report(&bundle, &dir, report);
+                        write_html(&bundle, &dir, report, &finished, &redactor);
+                        SceneResult::Judged(Box::new(report.clone()))
                     }
                     None => SceneResult::NotJudged {
                         stage: "report",
@@ -453,6 +454,30 @@ fn write_report(bundle: &Bundle, dir: &str, report: &crate::report::RunReport) {
             )
         });
     if let Err(error) = written {
+        eprintln!("warning: cannot write the evidence bundle: {error}");
+    }
+}
+
+/// Writes report.html of one scene: charts over time, verdicts, totals and the scene as it
+/// ran (from the report's snapshot, redacted).
+fn write_html(
+    bundle: &Bundle,
+    dir: &str,
+    report: &crate::report::RunReport,
+    finished: &run::Finished,
+    redactor: &Redactor,
+) {
+    let details = finished.details.as_ref();
+    let config = details
+        .and_then(|d| d.scene_snap_shot.as_ref())
+        .and_then(|scene| serde_json::to_string_pretty(scene).ok())
+        .map(|json| redactor.redact(&json))
+        .unwrap_or_default();
+    let page = crate::report::html::Report::of_run(report, details, &finished.timeline, config);
+    if let Err(error) = bundle.write(
+        &format!("{dir}/report.html"),
+        &crate::report::html::render(&page),
+    ) {
         eprintln!("warning: cannot write the evidence bundle: {error}");
     }
 }

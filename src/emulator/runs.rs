@@ -102,6 +102,7 @@ impl RunHandle for crate::engine::Run {
         crate::engine::Findings {
             apis: result.apis,
             token_expiry: result.token_expiry,
+            series: result.series,
         }
         .attach(&mut details);
         RunOutcome {

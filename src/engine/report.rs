@@ -106,6 +106,10 @@ pub struct Findings {
     /// 401/403 answers and whether expired tokens caused them.
     #[serde(default)]
     pub token_expiry: Vec<TokenExpiry>,
+    /// Per-second figures of every API, with percentiles (PTS's running data has none per
+    /// API): the HTML report charts them when present.
+    #[serde(default)]
+    pub series: Vec<super::SecondStats>,
 }
 
 impl Findings {

@@ -14,9 +14,11 @@
 //! | [`timeline`] | the polled running data of a run, for charts |
 //! | [`render`] | text, markdown and JSON |
 //! | [`junit`] | JUnit XML for CI test reporters |
+//! | [`html`] | the self-contained HTML page with charts over time |
 
 pub mod baseline;
 pub mod figures;
+pub mod html;
 pub mod junit;
 pub mod render;
 pub mod timeline;
