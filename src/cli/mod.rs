@@ -10,6 +10,7 @@ mod emulator;
 mod engine;
 mod exit;
 mod plan;
+mod progress;
 mod rollback;
 mod scenes;
 mod schema;
