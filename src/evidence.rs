@@ -101,9 +101,13 @@ impl Bundle {
         Ok(Bundle { dir, id, redactor })
     }
 
-    /// Writes `name` in the bundle, redacted.
+    /// Writes `name` in the bundle, redacted, and syncs it (and the bundle directory) to
+    /// disk: the records written before the first mutation must survive a power loss.
     pub fn write(&self, name: &str, text: &str) -> std::io::Result<()> {
-        std::fs::write(self.dir.join(name), self.redactor.redact(text))
+        let mut file = std::fs::File::create(self.dir.join(name))?;
+        std::io::Write::write_all(&mut file, self.redactor.redact(text).as_bytes())?;
+        file.sync_all()?;
+        sync_dir(&self.dir)
     }
 
     /// Writes `value` as pretty JSON, redacted.
@@ -149,7 +153,25 @@ pub fn write_before_images(
     let mut file = options.open(path)?;
     std::io::Write::write_all(&mut file, referenced.as_bytes())?;
     file.sync_all()?;
+    if let Some(parent) = path.parent() {
+        sync_dir(parent)?;
+    }
     Ok(clean)
+}
+
+/// Syncs a directory, making the creation of the files in it durable (a no-op where
+/// directories cannot be opened, as on Windows).
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// `dir` and its parents, the new ones owner-only.

@@ -10,6 +10,7 @@ mod examples;
 mod fuzz;
 mod plan;
 mod pts_server;
+mod reliability;
 mod schema;
 mod target;
 mod util;

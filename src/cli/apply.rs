@@ -85,18 +85,10 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         };
         prepare(global, &path, options)
     };
-    let mut prepared = match prepared {
+    let prepared = match prepared {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let secret = prepared
-        .connection
-        .settings
-        .credential
-        .credential
-        .access_key_secret()
-        .to_owned();
-    prepared.redactor.add(&secret);
     let text = render::text(&prepared.proposal, &prepared.redactor);
     print(&text);
     if !prepared.proposal.has_changes() {
@@ -122,6 +114,7 @@ fn prepare_saved(global: &GlobalArgs, path: &Path) -> Result<Prepared, Exit> {
     let lookup = |name: &str| std::env::var(name).ok();
     let desired = saved::desired(path, &saved_plan, &lookup, &mut redactor).map_err(fail)?;
     let (connection, runtime) = connect_with_runtime(global)?;
+    connection.redact_credentials(&mut redactor);
     let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
         Ok(live) => live,
         Err(error) => return Err(connection.report(global, &error)),

@@ -170,7 +170,7 @@ pub(super) fn prepare(
         return Err(Exit::Error);
     };
     let dir = plan_dir(path);
-    let (desired, redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
+    let (desired, mut redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
         Ok(lowered) => lowered,
         Err(missing) => {
             for m in missing {
@@ -183,6 +183,7 @@ pub(super) fn prepare(
         }
     };
     let (connection, runtime) = connect_with_runtime(global)?;
+    connection.redact_credentials(&mut redactor);
     let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
         Ok(live) => live,
         Err(error) => return Err(connection.report(global, &error)),

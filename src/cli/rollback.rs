@@ -40,16 +40,10 @@ pub(super) fn undo(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
 ) -> Exit {
-    // The rollback's journal lines hold keys, ids and error messages; the access key secret
-    // and the secrets the before-images refer to are the ones they could meet.
+    // The rollback's journal lines hold keys, ids and error messages; the credential's
+    // secrets and the secrets the before-images refer to are the ones they could meet.
     let mut redactor = Redactor::default();
-    redactor.add(
-        connection
-            .settings
-            .credential
-            .credential
-            .access_key_secret(),
-    );
+    connection.redact_credentials(&mut redactor);
     let lookup = |name: &str| std::env::var(name).ok();
     let (record, images) = match evidence::read_rollback(dir, &lookup, &mut redactor) {
         Ok(read) => read,
