@@ -80,9 +80,10 @@ struct Backend {
 
 impl Backend {
     fn open(state_dir: &Path) -> Backend {
-        let keys =
-            Keys::from_toml(&format!("[[access_keys]]\nid = \"{KEY_ID}\"\nsecret = \"{KEY_SECRET}\"\n"))
-                .expect("keys");
+        let keys = Keys::from_toml(&format!(
+            "[[access_keys]]\nid = \"{KEY_ID}\"\nsecret = \"{KEY_SECRET}\"\n"
+        ))
+        .expect("keys");
         let mut options = Options::new(state_dir.to_owned(), keys);
         options.driver = Arc::new(UntilStopped);
         let server = Server::open(options).expect("server opens");
@@ -102,7 +103,11 @@ impl Backend {
         let client = Client::new(
             Endpoint::parse(&endpoint).expect("endpoint"),
             Credential::new(KEY_ID, KEY_SECRET),
-            ClientOptions::default(),
+            ClientOptions {
+                rate_limit: None,
+                parallelism: 16,
+                ..ClientOptions::default()
+            },
         )
         .expect("client");
         Backend {
@@ -204,8 +209,14 @@ fn plan_yaml(scenes: &[(&str, u32)]) -> String {
     out
 }
 
-/// Writes `yaml` as `dir/name/plan.yaml`; returns `name`.
+/// Writes `yaml` as `dir/name/plan.yaml`; returns `name`. `dir/ptsplan.toml` lifts the
+/// client's rate limit (10 calls/s, PTS's) for the in-process backend.
 fn write_plan<'a>(dir: &Path, name: &'a str, yaml: &str) -> &'a str {
+    std::fs::write(
+        dir.join("ptsplan.toml"),
+        "[backend]\nrate_limit = 100000.0\nparallelism = 8\n",
+    )
+    .expect("write ptsplan.toml");
     let plans = dir.join(name);
     std::fs::create_dir_all(&plans).expect("mkdir");
     std::fs::write(plans.join("plan.yaml"), yaml).expect("write plan");
@@ -263,7 +274,10 @@ fn normalized(live: &[Live]) -> BTreeMap<String, String> {
             "marker": marker,
         });
         let text = serde_json::to_string_pretty(&value).expect("json");
-        assert!(out.insert(key.clone(), text).is_none(), "two scenes are {key}");
+        assert!(
+            out.insert(key.clone(), text).is_none(),
+            "two scenes are {key}"
+        );
     }
     out
 }
@@ -526,7 +540,10 @@ fn case(template: &Path, fault: Fault, k: usize) -> Result<(), String> {
     let records = journal(&bundle);
     let outcomes = check_journal(&records)?;
     if fault == Fault::Drop {
-        ensure!(outcomes == STEPS, "{outcomes} outcomes after a dropped answer");
+        ensure!(
+            outcomes == STEPS,
+            "{outcomes} outcomes after a dropped answer"
+        );
         let read = records
             .iter()
             .filter(|r| r["resolved_by_read"] == true)
@@ -534,13 +551,20 @@ fn case(template: &Path, fault: Fault, k: usize) -> Result<(), String> {
         ensure!(read == 1, "{read} steps decided by reading, expected 1");
     }
     let dups = duplicate_names(&backend.live());
-    ensure!(dups.is_empty(), "duplicate scenes after the apply: {dups:?}");
+    ensure!(
+        dups.is_empty(),
+        "duplicate scenes after the apply: {dups:?}"
+    );
 
     // Rollback restores the normalized state exactly; a second rollback changes nothing.
     let bundle_arg = bundle.display().to_string();
     let out = backend.run(dir, &["rollback", &bundle_arg]);
     outputs.push(output_text(&out));
-    ensure!(out.status.success(), "rollback failed\n{}", output_text(&out));
+    ensure!(
+        out.status.success(),
+        "rollback failed\n{}",
+        output_text(&out)
+    );
     let after_live = backend.live();
     let after = normalized(&after_live);
     if after != before {
@@ -568,10 +592,21 @@ fn case(template: &Path, fault: Fault, k: usize) -> Result<(), String> {
     // Applying again converges (default parallelism).
     let out = backend.run(
         dir,
-        &["apply", b, "--auto-approve", "--prune", "--evidence-dir", "evidence"],
+        &[
+            "apply",
+            b,
+            "--auto-approve",
+            "--prune",
+            "--evidence-dir",
+            "evidence",
+        ],
     );
     outputs.push(output_text(&out));
-    ensure!(out.status.success(), "apply again failed\n{}", output_text(&out));
+    ensure!(
+        out.status.success(),
+        "apply again failed\n{}",
+        output_text(&out)
+    );
     let out = backend.run(dir, &["plan", b, "--prune", "--detailed-exitcode"]);
     outputs.push(output_text(&out));
     ensure!(
@@ -603,7 +638,10 @@ fn template() -> tempfile::TempDir {
     let state = dir.join("state");
     let a = write_plan(dir, "a", &plan_a());
     let backend = Backend::open(&state);
-    let out = backend.run(dir, &["apply", a, "--auto-approve", "--evidence-dir", "evidence"]);
+    let out = backend.run(
+        dir,
+        &["apply", a, "--auto-approve", "--evidence-dir", "evidence"],
+    );
     assert!(out.status.success(), "{}", output_text(&out));
     backend.save(foreign_scene());
     drop(backend);
@@ -620,6 +658,11 @@ fn fault_matrix() {
     let cases: Vec<(Fault, usize)> = [Fault::Fail, Fault::Drop, Fault::Kill]
         .into_iter()
         .flat_map(|fault| (1..=STEPS).map(move |k| (fault, k)))
+        // PTSPLAN_FAULT_STEP=K runs the cases of one step only (when investigating).
+        .filter(|(_, k)| {
+            std::env::var("PTSPLAN_FAULT_STEP").is_ok_and(|v| v == k.to_string())
+                || std::env::var("PTSPLAN_FAULT_STEP").is_err()
+        })
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failures = std::sync::Mutex::new(Vec::new());
@@ -648,4 +691,168 @@ fn fault_matrix() {
         cases.len() - failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Saved plans, the stop-then-update path, secrets.
+
+/// A backend on a fresh state directory with s01…s03 applied and s02 running.
+fn three_scenes(dir: &Path) -> Backend {
+    let backend = Backend::open(&dir.join("state"));
+    let a = write_plan(dir, "a", &plan_yaml(&[("s01", 1), ("s02", 1), ("s03", 1)]));
+    let out = backend.run(dir, &["apply", a, "--auto-approve"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    backend.start_run("s02");
+    backend
+}
+
+/// The CI recipe: `plan -o` on the pull request, `apply PLANFILE` on merge, without a
+/// prompt; the running scene is stopped, waited for and updated. A saved plan whose live
+/// scenes moved is refused with exit 3 and changes nothing.
+#[test]
+fn a_saved_plan_applies_as_reviewed_and_a_stale_one_is_refused() {
+    let work = tempfile::tempdir().expect("dir");
+    let dir = work.path();
+    let backend = three_scenes(dir);
+    let mut outputs = Vec::new();
+
+    let b = write_plan(
+        dir,
+        "b",
+        &plan_yaml(&[("s01", 2), ("s02", 2), ("s03", 1), ("n01", 1)]),
+    );
+    let out = backend.run(dir, &["plan", b, "-o", "reviewed.plan"]);
+    outputs.push(output_text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert!(
+        stdout(&out).contains("is running: it will be stopped, then updated"),
+        "{}",
+        output_text(&out)
+    );
+
+    // Its secrets come from the environment again.
+    let out = backend
+        .command(dir, &["apply", "reviewed.plan"])
+        .env_remove("FM_APP_SECRET")
+        .output()
+        .expect("runs");
+    outputs.push(output_text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    assert!(
+        stderr(&out).contains("FM_APP_SECRET"),
+        "{}",
+        output_text(&out)
+    );
+
+    // Recognised by its content (not its name), applied without a prompt and without a
+    // terminal: it was reviewed.
+    let out = backend.run(dir, &["apply", "reviewed.plan"]);
+    outputs.push(output_text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
+    let text = output_text(&out);
+    for line in [
+        "stopping scene.s02",
+        "updating scene.s02: ok",
+        "creating scene.n01: ok",
+        "1 created, 2 updated, 0 deleted",
+    ] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+    assert!(backend.live().iter().all(|l| !l.running), "s02 was stopped");
+    let out = backend.run(dir, &["plan", b, "--detailed-exitcode"]);
+    outputs.push(output_text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+
+    // Saved, then the live scene changes: refused, exit 3, nothing sent.
+    let c = write_plan(
+        dir,
+        "c",
+        &plan_yaml(&[("s01", 3), ("s02", 2), ("s03", 1), ("n01", 1)]),
+    );
+    let out = backend.run(dir, &["plan", c, "-o", "stale.json"]);
+    outputs.push(output_text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
+    let d = write_plan(
+        dir,
+        "d",
+        &plan_yaml(&[("s01", 4), ("s02", 2), ("s03", 1), ("n01", 1)]),
+    );
+    let out = backend.run(dir, &["apply", d, "--auto-approve"]);
+    outputs.push(output_text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
+    let before = normalized(&backend.live());
+    let out = backend.run(dir, &["apply", "stale.json"]);
+    outputs.push(output_text(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", output_text(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("stale.json is stale")
+            && text.contains("scene.s01: was changed")
+            && text.contains("Nothing was applied. Plan again (`ptsplan plan -o stale.json`)"),
+        "{text}"
+    );
+    assert_eq!(normalized(&backend.live()), before, "nothing was sent");
+
+    let hits = secret_hits(dir, &outputs);
+    assert!(hits.is_empty(), "{hits:?}");
+}
+
+/// Every output of plan (every format, verbose request logs, saved plans), apply (paths
+/// and saved plan, complete and failed), rollback (explicit and on failure), and every
+/// file of every evidence bundle and of the before-images directory: no access key
+/// secret, STS token or `${secret.*}` value.
+#[test]
+fn no_secret_in_any_output_or_file() {
+    let work = tempfile::tempdir().expect("dir");
+    let dir = work.path();
+    let backend = three_scenes(dir);
+    let b = write_plan(
+        dir,
+        "b",
+        &plan_yaml(&[("s01", 2), ("s02", 2), ("n01", 1), ("n02", 1)]),
+    );
+    let mut outputs = Vec::new();
+    let mut run = |args: &[&str]| {
+        let out = backend.run(dir, args);
+        outputs.push(output_text(&out));
+        out
+    };
+    for format in ["text", "markdown", "json"] {
+        run(&["plan", b, "--prune", "--format", format, "-vv"]);
+    }
+    run(&["plan", b, "--prune", "-o", "plan.json"]);
+    backend.server.set_faults(Faults {
+        fail_mutation: Some(4),
+        ..Faults::default()
+    });
+    let out = run(&["apply", "plan.json", "--rollback-on-failure", "-v"]);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    backend.server.set_faults(Faults {
+        drop_after_mutation: Some(2),
+        ..Faults::default()
+    });
+    let out = run(&["apply", b, "--prune", "--auto-approve", "-v"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let bundles = files(&dir.join("output"));
+    let last = bundles
+        .iter()
+        .filter_map(|f| f.parent())
+        .max()
+        .expect("a bundle")
+        .to_path_buf();
+    let out = run(&["rollback", &last.display().to_string(), "-v"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    drop(run);
+
+    let images = files(&dir.join(".ptsplan").join("before-images"));
+    assert!(images.len() >= 2, "before-images were written: {images:?}");
+    assert!(
+        images.iter().any(|f| std::fs::read_to_string(f)
+            .expect("read")
+            .contains("${secret.FM_APP_SECRET}")),
+        "before-images hold the reference instead of the value"
+    );
+    assert!(files(&dir.join("output")).len() >= 10);
+    let hits = secret_hits(dir, &outputs);
+    assert!(hits.is_empty(), "{hits:?}");
 }

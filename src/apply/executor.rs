@@ -25,8 +25,8 @@ use crate::api::{ApiError, Client};
 use crate::lower::{self, Lowered};
 use crate::plan::Live;
 use crate::wire::{
-    self, Action as _, DeletePtsScene, GetPtsScene, MARKER_PARAM, Marker, SavePtsScene, SceneStatus,
-    StartPtsScene, StopPtsScene,
+    self, Action as _, DeletePtsScene, GetPtsScene, MARKER_PARAM, Marker, SavePtsScene,
+    SceneStatus, StartPtsScene, StopPtsScene,
 };
 
 /// How many steps of one phase are in flight at once when nothing else is said.

@@ -79,7 +79,11 @@ pub fn proposal(saved: &SavedPlan, desired: &[Lowered], live: &[Live]) -> Result
             run: scene.run,
         });
     }
-    if moved.is_empty() { Ok(out) } else { Err(moved) }
+    if moved.is_empty() {
+        Ok(out)
+    } else {
+        Err(moved)
+    }
 }
 
 /// Why the live scene of `saved` is no longer the one the plan was made from, if it is not.
@@ -237,12 +241,7 @@ mod tests {
             .collect();
         assert_eq!(
             keys,
-            [
-                ("a", "was"),
-                ("b", "was"),
-                ("c", "was"),
-                ("d", "started")
-            ]
+            [("a", "was"), ("b", "was"), ("c", "was"), ("d", "started")]
         );
         assert!(moved[0].why.contains("changed"), "{}", moved[0].why);
         assert!(moved[2].why.contains("deleted"), "{}", moved[2].why);

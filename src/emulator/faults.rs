@@ -10,8 +10,8 @@
 //! replaced: a test can kill a client while it waits on a mutation, at a point it chose.
 
 use std::collections::BTreeMap;
-use std::sync::{Condvar, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};

@@ -147,9 +147,8 @@ pub fn is_saved_plan(path: &Path) -> bool {
     if !text.trim_start().starts_with('{') {
         return false;
     }
-    serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|value| {
-        value.get("format_version").is_some() && value.get("scenes").is_some()
-    })
+    serde_json::from_str::<serde_json::Value>(&text)
+        .is_ok_and(|value| value.get("format_version").is_some() && value.get("scenes").is_some())
 }
 
 /// The scene to send for `saved`, its secret references resolved with `env`; the secrets
@@ -289,11 +288,7 @@ mod tests {
         std::fs::write(&path, "not json").expect("write");
         assert!(matches!(read(&path), Err(PlanFileError::Invalid { .. })));
         assert!(!is_saved_plan(&path));
-        std::fs::write(
-            &path,
-            serde_json::to_string(&saved).expect("json"),
-        )
-        .expect("write");
+        std::fs::write(&path, serde_json::to_string(&saved).expect("json")).expect("write");
         assert!(is_saved_plan(&path));
         assert!(!is_saved_plan(dir.path()));
     }
