@@ -842,7 +842,6 @@ fn no_secret_in_any_output_or_file() {
         .to_path_buf();
     let out = run(&["rollback", &last.display().to_string(), "-v"]);
     assert!(out.status.success(), "{}", output_text(&out));
-    drop(run);
 
     let images = files(&dir.join(".ptsplan").join("before-images"));
     assert!(images.len() >= 2, "before-images were written: {images:?}");
