@@ -32,6 +32,9 @@ use crate::wire::{
 /// How many steps of one phase are in flight at once when nothing else is said.
 pub const DEFAULT_PARALLELISM: u16 = 4;
 
+/// How many times a lost answer's resolution reads the live state before giving up.
+const READ_ATTEMPTS: u32 = 5;
+
 /// How long a stopped run may take to wind down before the update that follows gives up.
 const STOP_WAIT: Duration = Duration::from_secs(300);
 
@@ -332,7 +335,7 @@ async fn resolve(
         request_id: None,
         error: Some(lost.to_string()),
     };
-    let live = match crate::live::read_all(cx.client).await {
+    let live = match read_settled(cx.client).await {
         Ok(live) => live,
         Err(error) => {
             done.resolved_by_read = false;
@@ -365,6 +368,25 @@ async fn resolve(
         ));
     }
     done
+}
+
+/// The live state, read again (up to [`READ_ATTEMPTS`] times, backing off) when a read
+/// fails: other steps of the phase may still be in flight, and a scene deleted between the
+/// listing and its `GetPtsScene` makes one read fail. Reads are harmless to repeat.
+async fn read_settled(client: &Client) -> Result<Vec<Live>, ApiError> {
+    let mut pause = Duration::from_millis(100);
+    let mut attempt = 1;
+    loop {
+        match crate::live::read_all(client).await {
+            Ok(live) => return Ok(live),
+            Err(error) if attempt >= READ_ATTEMPTS => return Err(error),
+            Err(_) => {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+        }
+    }
 }
 
 /// The desired scene of a create or update step, with the live ids for an update.

@@ -73,10 +73,12 @@ impl Progress {
                 self.redactor.redact(&describe(done))
             ),
             (Mode::Bars { multi, lines }, Event::Before(step)) => {
-                let line = multi.add(ProgressBar::new_spinner());
-                line.set_style(style("{spinner} {prefix} {msg} {elapsed}"));
-                line.set_prefix(format!("[{}/{total}]", step.number));
-                line.set_message(format!("{} scene.{}…", step.kind.verb(), step.key));
+                let line = multi.add(
+                    ProgressBar::new_spinner()
+                        .with_style(style("{spinner} {prefix} {msg} {elapsed}"))
+                        .with_prefix(format!("[{}/{total}]", step.number))
+                        .with_message(format!("{} scene.{}…", step.kind.verb(), step.key)),
+                );
                 line.enable_steady_tick(TICK);
                 lines.insert(step.number, line);
             }
