@@ -242,16 +242,7 @@ async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Do
                 );
             };
             let sent = match step.kind {
-                StepKind::Stop => match cx
-                    .client
-                    .call(&StopPtsScene {
-                        scene_id: id.clone(),
-                    })
-                    .await
-                {
-                    Ok(_) => wait_until_stopped(cx.client, &id).await,
-                    Err(error) => Err(error),
-                },
+                StepKind::Stop => stop_and_wait(cx.client, &id).await,
                 StepKind::Delete => cx
                     .client
                     .call(&DeletePtsScene {
@@ -288,6 +279,31 @@ async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Do
     }
 }
 
+/// Stops the run of scene `id` and waits until the scene no longer runs. A load run is
+/// stopped with `StopPtsScene`; a debug run (which PTS stops only by a plan id apply does
+/// not know) passes each chain once and ends by itself, so it is only waited for; a scene
+/// that no longer runs needs nothing.
+async fn stop_and_wait(client: &Client, id: &str) -> Result<(), ApiError> {
+    if status_of(client, id).await? == Some(SceneStatus::Running) {
+        client
+            .call(&StopPtsScene {
+                scene_id: id.to_owned(),
+            })
+            .await?;
+    }
+    wait_until_stopped(client, id).await
+}
+
+/// The status of scene `id`, read with `GetPtsScene`.
+async fn status_of(client: &Client, id: &str) -> Result<Option<SceneStatus>, ApiError> {
+    let answer = client
+        .call(&GetPtsScene {
+            scene_id: id.to_owned(),
+        })
+        .await?;
+    Ok(answer.scene.and_then(|scene| scene.status))
+}
+
 /// Waits until the scene `id` no longer runs: PTS stops a run asynchronously, and a
 /// running scene cannot be saved. Polls `GetPtsScene`, backing off to 5 s, up to
 /// [`STOP_WAIT`]; a scene still running then is an error (the update is not sent).
@@ -295,12 +311,7 @@ async fn wait_until_stopped(client: &Client, id: &str) -> Result<(), ApiError> {
     let started = tokio::time::Instant::now();
     let mut pause = Duration::from_millis(200);
     loop {
-        let answer = client
-            .call(&GetPtsScene {
-                scene_id: id.to_owned(),
-            })
-            .await?;
-        let status = answer.scene.and_then(|scene| scene.status);
+        let status = status_of(client, id).await?;
         if !matches!(status, Some(SceneStatus::Running | SceneStatus::Debugging)) {
             return Ok(());
         }
