@@ -124,10 +124,22 @@ impl Backend {
         self.runtime.as_ref().expect("runtime").block_on(future)
     }
 
-    /// Every live scene.
+    /// Every live scene. A read that fails is tried again (up to 5 times): a listing and
+    /// the reads of the scenes it lists are separate calls. The state compared is the one
+    /// read in full.
     fn live(&self) -> Vec<Live> {
-        self.block_on(ptsplan::live::read_all(&self.client))
-            .expect("live state")
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.block_on(ptsplan::live::read_all(&self.client)) {
+                Ok(live) => return live,
+                Err(error) if attempt >= 5 => panic!("live state: {error}"),
+                Err(error) => {
+                    eprintln!("reading the live state again after: {error}");
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
     }
 
     /// The id of the scene `key` of the workspace.
@@ -692,7 +704,16 @@ fn run_cases(what: &str, cases: &[(Fault, usize)], parallelism: &str) {
                     let Some(&(fault, k)) = cases.get(i) else {
                         break;
                     };
-                    if let Err(error) = case(&state, fault, k, parallelism) {
+                    let outcome = std::panic::catch_unwind(|| case(&state, fault, k, parallelism))
+                        .unwrap_or_else(|panic| {
+                            let text = panic
+                                .downcast_ref::<String>()
+                                .cloned()
+                                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                                .unwrap_or_default();
+                            Err(format!("panicked: {text}"))
+                        });
+                    if let Err(error) = outcome {
                         failures
                             .lock()
                             .expect("lock")
