@@ -8,6 +8,7 @@ mod emulator;
 mod engine;
 mod examples;
 mod fuzz;
+mod import;
 mod plan;
 mod pts_server;
 mod reliability;

@@ -41,6 +41,11 @@ pub fn desired(
                 scene: wire,
                 // Runs are taken from the saved plan, not from a policy.
                 run: RunPolicy::Manual,
+                // An update of a scene not owned yet is an adoption (plan::adopt): the
+                // saved id names it; for a scene owned under its key the id is not used.
+                adopt: (scene.action != Action::Create)
+                    .then(|| scene.scene_id.clone())
+                    .flatten(),
             });
         }
     }
@@ -60,7 +65,11 @@ pub fn proposal(saved: &SavedPlan, desired: &[Lowered], live: &[Live]) -> Result
     for scene in &saved.scenes {
         let now = fresh.scenes.iter().find(|c| c.key == scene.key);
         if scene.action != Action::NoOp {
-            let current = owned(live, &saved.workspace, &scene.key);
+            // An adopted scene carries no marker of the workspace yet: found by its id.
+            let current = owned(live, &saved.workspace, &scene.key).or_else(|| {
+                let id = scene.scene_id.as_deref()?;
+                live.iter().find(|l| l.scene.scene_id.as_deref() == Some(id))
+            });
             if let Some(why) = moved_since(scene, current, now) {
                 moved.push(Moved {
                     key: scene.key.clone(),
@@ -182,6 +191,7 @@ mod tests {
             key: key.into(),
             scene: scene(key, name, None),
             run: RunPolicy::Manual,
+            adopt: None,
         }
     }
 

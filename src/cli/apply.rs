@@ -191,11 +191,14 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, args: &Args) -> 
             return Exit::Error;
         }
     };
+    // Scenes taken over with `adopt` are updated as if already owned (plan::adopt).
+    let live =
+        crate::plan::adopt::as_owned(&prepared.live, &prepared.proposal, &prepared.workspace);
     let cx = Context {
         client: &prepared.connection.client,
         workspace: &prepared.workspace,
         desired: &prepared.desired,
-        live: &prepared.live,
+        live: &live,
         parallelism: usize::from(args.parallelism),
     };
     let mut progress = Progress::new(steps.len(), global.quiet, redactor.clone());

@@ -5,12 +5,16 @@
 
 mod apply;
 mod backend;
+mod compare;
 mod embedded;
 mod emulator;
 mod engine;
 mod exit;
+mod import;
+mod lifted;
 mod plan;
 mod progress;
+mod reproduce;
 mod rollback;
 mod scenes;
 mod schema;
@@ -109,6 +113,12 @@ pub enum Command {
     Emulator(emulator::Args),
     /// Run scenes with the local load engine.
     Engine(engine::Args),
+    /// Write plan files for existing PTS scenes, adopted into the workspace on apply.
+    Import(import::Args),
+    /// Write a plan file that re-creates the scene a past run ran (report or evidence).
+    Reproduce(reproduce::Args),
+    /// Compare two runs: configuration diff and metrics with deltas.
+    Compare(compare::Args),
 }
 
 /// Entry point of the binary: parse, run, map to an exit code.
@@ -135,6 +145,9 @@ pub fn main() -> ExitCode {
         Command::Scenes(args) => scenes::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(args),
         Command::Engine(args) => engine::run(&cli.global, args),
+        Command::Import(args) => import::run(&cli.global, args),
+        Command::Reproduce(args) => reproduce::run(&cli.global, args),
+        Command::Compare(args) => compare::run(&cli.global, args),
     };
     outcome.into()
 }

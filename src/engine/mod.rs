@@ -23,7 +23,7 @@
 //! | `extract`, `check` | exports and checkpoints |
 //! | `data`, `tokens` | CSV rows; token steps and their refresh policies |
 //! | `pacing` | ramps and the open-model schedule |
-//! | `http` | hyper's HTTP/1 connection API, one connection per virtual user |
+//! | `http` | HTTP/1.1 written directly, answers parsed with httparse, one connection per virtual user |
 //! | `vu`, `worker` | the virtual-user loop; worker threads and their controllers |
 //! | `stats`, `report` | HDR windows and their merge; PTS report and running-data shapes |
 //! | `safety` | where load may go, and bounds |

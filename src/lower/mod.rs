@@ -34,6 +34,8 @@ pub struct Lowered {
     pub scene: wire::Scene,
     /// When the scene runs (the planner proposes runs from it).
     pub run: RunPolicy,
+    /// The id of an unowned live scene to take over (the plan scene's `adopt`).
+    pub adopt: Option<String>,
 }
 
 /// What lowering could not resolve.
@@ -69,6 +71,7 @@ pub fn lower(
                 key: key.clone(),
                 scene: lower_scene(&mut resolver, dir, key, scene),
                 run: scene.run.unwrap_or_default(),
+                adopt: scene.adopt.clone(),
             }
         })
         .collect();

@@ -8,6 +8,7 @@
 //! else made with the same name is never touched.
 
 pub mod action;
+pub mod adopt;
 pub mod cost;
 pub mod diff;
 pub mod planfile;
@@ -104,6 +105,10 @@ pub fn plan(workspace: &str, desired: &[Lowered], live: &[Live], options: Option
         let name = lowered.scene.scene_name.clone().unwrap_or_default();
         let desired_view = view::view(&lowered.scene);
         let Some((marker, current)) = owned.iter().find(|(m, _)| m.key == lowered.key) else {
+            if let Some(change) = adopt::adoption(workspace, lowered, live, options) {
+                out.scenes.push(change);
+                continue;
+            }
             let clash = live.iter().any(|l| {
                 l.scene.scene_name.as_deref() == Some(name.as_str())
                     && Marker::of(&l.scene).is_none_or(|m| m.workspace != workspace)

@@ -227,6 +227,7 @@ mod tests {
             key: "checkout".into(),
             scene,
             run: RunPolicy::Manual,
+            adopt: None,
         }];
         let plan = Plan {
             scenes: vec![SceneChange {

@@ -39,6 +39,7 @@ fn desired(key: &str, header: &str) -> Lowered {
         key: key.to_owned(),
         scene,
         run: RunPolicy::OnApply,
+        adopt: None,
     }
 }
 
