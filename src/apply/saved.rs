@@ -68,7 +68,8 @@ pub fn proposal(saved: &SavedPlan, desired: &[Lowered], live: &[Live]) -> Result
             // An adopted scene carries no marker of the workspace yet: found by its id.
             let current = owned(live, &saved.workspace, &scene.key).or_else(|| {
                 let id = scene.scene_id.as_deref()?;
-                live.iter().find(|l| l.scene.scene_id.as_deref() == Some(id))
+                live.iter()
+                    .find(|l| l.scene.scene_id.as_deref() == Some(id))
             });
             if let Some(why) = moved_since(scene, current, now) {
                 moved.push(Moved {
