@@ -12,6 +12,7 @@ mod import;
 mod plan;
 mod pts_server;
 mod quickstart;
+mod reliability;
 mod report_html;
 mod run;
 mod sample_app;

@@ -1,37 +1,48 @@
-//! `ptsplan apply [PATH]`: plan, confirm, then perform the changes in order, journaled,
-//! with an evidence bundle and a rollback record.
+//! `ptsplan apply [PLANFILE | PATH]`: perform a plan's changes in order, journaled, with an
+//! evidence bundle and a rollback record.
 //!
-//! Confirmation: `yes` on a terminal, or `--auto-approve`; without a terminal and without
-//! the flag it refuses before reading anything. On failure it stops and prints the command
-//! that undoes what was done (`--rollback-on-failure` runs it). Exit codes: 0 (applied, or
-//! nothing to do), 1 (refused, invalid plan, or a step failed).
+//! Two inputs. Plan files (a YAML file or a directory): apply plans them exactly as `plan`
+//! does, prints the plan and asks for confirmation — `yes` on a terminal, or
+//! `--auto-approve`; without a terminal and without the flag it refuses before reading
+//! anything. A saved plan (`plan -o FILE`, recognised by its content): it was reviewed
+//! already, so it is applied without asking (as Terraform applies a saved plan), but only
+//! if every live scene it touches is still as it was when the plan was saved; otherwise
+//! nothing is sent and the exit code is 3 (stale plan).
+//!
+//! On failure it stops and prints the command that undoes what was done
+//! (`--rollback-on-failure` runs it). Exit codes: 0 (applied, or nothing to do), 1
+//! (refused, invalid plan, or a step failed), 3 (stale saved plan).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use super::backend::connect_with_runtime;
 use super::plan::{Prepared, prepare};
+use super::progress::{Progress, word};
 use super::rollback::undo;
 use super::run::RunFlags;
 use super::{Exit, GlobalArgs, default_plan_dir};
-use crate::apply::executor::{self, Context, Done, Event};
+use crate::apply::executor::{self, Context, DEFAULT_PARALLELISM, Done, Event};
 use crate::apply::journal::Outcome;
 use crate::apply::order::{self, Step, StepKind};
+use crate::apply::saved;
 use crate::evidence::{self, BeforeImages, Bundle, Meta, RollbackRecord};
-use crate::plan::Options;
+use crate::plan::{Options, planfile};
+use crate::redact::Redactor;
 use crate::render::plan as render;
 
 /// Arguments of `ptsplan apply`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The plan: a plan file, or a directory whose *.yaml files form one plan.
-    /// Default: ./plans if it exists, else the current directory.
-    #[arg(value_name = "PATH")]
+    /// A saved plan (`ptsplan plan -o FILE`), or the plan: a plan file, or a directory whose
+    /// *.yaml files form one plan. Default: ./plans if it exists, else the current directory.
+    #[arg(value_name = "PLANFILE|PATH")]
     pub path: Option<PathBuf>,
     /// Apply without asking (for CI). Without it, apply asks on a terminal and refuses
-    /// elsewhere.
+    /// elsewhere. A saved plan is applied without asking.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Delete owned scenes that left the plan.
+    /// Delete owned scenes that left the plan (for a saved plan, give it to `plan -o`).
     #[arg(long)]
     pub prune: bool,
     /// When a step fails, undo what was done (as `ptsplan rollback` would) before exiting.
@@ -41,6 +52,10 @@ pub struct Args {
     /// output/ptsplan).
     #[arg(long, value_name = "DIR")]
     pub evidence_dir: Option<PathBuf>,
+    /// How many independent steps (different scenes, same phase) are sent at once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLELISM,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
     /// After the changes, run the scenes whose `run` policy asks for it (`on_apply`; and
     /// `on_change` when changed), as `ptsplan run` does, reports into the same bundle.
     #[arg(long)]
@@ -52,36 +67,105 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
-    let interactive = std::io::stdin().is_terminal();
-    if !args.auto_approve && !interactive {
+    let path = args.path.clone().unwrap_or_else(default_plan_dir);
+    let saved = planfile::is_saved_plan(&path);
+    if saved && args.prune {
+        eprintln!(
+            "error: --prune cannot change a saved plan; save it with `ptsplan plan --prune -o {}`",
+            path.display()
+        );
+        return Exit::Usage;
+    }
+    if saved && args.run {
+        eprintln!(
+            "error: --run needs the plan files (a saved plan holds no thresholds); apply {} \
+             first, then `ptsplan run SCENE… --plan PATH`",
+            path.display()
+        );
+        return Exit::Usage;
+    }
+    if !saved && !args.auto_approve && !std::io::stdin().is_terminal() {
         eprintln!(
             "error: apply needs confirmation and standard input is not a terminal; \
-             review the plan with `ptsplan plan`, then run `ptsplan apply --auto-approve`"
+             review the plan with `ptsplan plan`, then run `ptsplan apply --auto-approve` \
+             (or save it with `ptsplan plan -o plan.json` and run `ptsplan apply plan.json`)"
         );
         return Exit::Error;
     }
-    let path = args.path.clone().unwrap_or_else(default_plan_dir);
-    let options = Options {
-        prune: args.prune,
-        run: args.run,
+    let prepared = if saved {
+        prepare_saved(global, &path)
+    } else {
+        let options = Options {
+            prune: args.prune,
+            run: args.run,
+        };
+        prepare(global, &path, options)
     };
-    let mut prepared = match prepare(global, &path, options) {
+    let prepared = match prepared {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    prepared.mask_credential();
     let text = render::text(&prepared.proposal, &prepared.redactor);
     print(&text);
     if !prepared.proposal.has_changes() {
         return Exit::Ok;
     }
-    if !args.auto_approve && !confirmed() {
+    if !saved && !args.auto_approve && !confirmed() {
         eprintln!("Apply cancelled.");
         return Exit::Error;
     }
     let root = args.evidence_dir.clone().unwrap_or_else(evidence_root);
-    let run = args.run.then_some(&args.run_flags);
-    apply(global, &prepared, &root, args.rollback_on_failure, run)
+    apply(global, &prepared, &root, &args)
+}
+
+/// Reads a saved plan, resolves its secrets from the environment, reads the live state and
+/// checks that every scene it touches is as it was when the plan was saved.
+fn prepare_saved(global: &GlobalArgs, path: &Path) -> Result<Prepared, Exit> {
+    let fail = |error: planfile::PlanFileError| {
+        eprintln!("error: {error}");
+        Exit::Error
+    };
+    let saved_plan = planfile::read(path).map_err(fail)?;
+    let mut redactor = Redactor::default();
+    let lookup = |name: &str| std::env::var(name).ok();
+    let desired = saved::desired(path, &saved_plan, &lookup, &mut redactor).map_err(fail)?;
+    let (connection, runtime) = connect_with_runtime(global)?;
+    connection.redact_credentials(&mut redactor);
+    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
+        Ok(live) => live,
+        Err(error) => return Err(connection.report(global, &error)),
+    };
+    let proposal = match saved::proposal(&saved_plan, &desired, &live) {
+        Ok(proposal) => proposal,
+        Err(moved) => {
+            eprintln!(
+                "error: the saved plan {} is stale: {} scene(s) it changes moved since it was made ({}):",
+                path.display(),
+                moved.len(),
+                saved_plan.created_at
+            );
+            for m in &moved {
+                eprintln!("  scene.{}: {}", m.key, m.why);
+            }
+            eprintln!(
+                "Nothing was applied. Plan again (`ptsplan plan -o {}`), review it, and apply the new plan.",
+                path.display()
+            );
+            return Err(Exit::StalePlan);
+        }
+    };
+    Ok(Prepared {
+        files: vec![path.to_path_buf()],
+        // A saved plan holds wire scenes only; `--run` (which needs thresholds) is refused.
+        plan: crate::spec::model::Plan::default(),
+        workspace: saved_plan.workspace,
+        desired,
+        redactor,
+        connection,
+        runtime,
+        live,
+        proposal,
+    })
 }
 
 /// Asks on the terminal; only `yes` confirms.
@@ -93,13 +177,7 @@ fn confirmed() -> bool {
 }
 
 /// Writes the bundle, runs the steps, writes the outcome.
-fn apply(
-    global: &GlobalArgs,
-    prepared: &Prepared,
-    root: &Path,
-    rollback_on_failure: bool,
-    run: Option<&RunFlags>,
-) -> Exit {
+fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, args: &Args) -> Exit {
     let redactor = &prepared.redactor;
     let bundle = match Bundle::create(root, redactor.clone()) {
         Ok(bundle) => bundle,
@@ -143,27 +221,10 @@ fn apply(
         workspace: &prepared.workspace,
         desired: &prepared.desired,
         live: &live,
+        parallelism: usize::from(args.parallelism),
     };
-    let total = steps.len();
-    let quiet = global.quiet;
-    let mut observe = |event: Event<'_>| {
-        if quiet {
-            return;
-        }
-        match event {
-            Event::Before(step) => eprintln!(
-                "[{}/{total}] {} scene.{}…",
-                step.number,
-                step.kind.verb(),
-                step.key
-            ),
-            Event::After(done) => eprintln!(
-                "[{}/{total}] {}",
-                done.step.number,
-                redactor.redact(&describe(done))
-            ),
-        }
-    };
+    let mut progress = Progress::new(steps.len(), global.quiet, redactor.clone());
+    let mut observe = |event: Event<'_>| progress.event(event);
     let report =
         prepared
             .runtime
@@ -207,7 +268,7 @@ fn apply(
             bundle.dir.display()
         );
         if inconsistent.is_empty() {
-            return match run {
+            return match args.run.then_some(&args.run_flags) {
                 Some(flags) => super::run::after_apply(global, prepared, bundle, flags),
                 None => Exit::Ok,
             };
@@ -221,7 +282,7 @@ fn apply(
     };
     eprintln!("\nerror: apply stopped: {}", redactor.redact(&stopped));
     eprintln!("Evidence: {}", bundle.dir.display());
-    if rollback_on_failure {
+    if args.rollback_on_failure {
         eprintln!("Rolling back (--rollback-on-failure)…");
         let _ = undo(global, &prepared.connection, &prepared.runtime, &bundle.dir);
     } else {
@@ -285,7 +346,12 @@ fn write_records(
         None
     } else {
         let path = evidence::before_images_path(&std::env::current_dir()?, &bundle.id);
-        evidence::write_before_images(&path, &images)?;
+        if !evidence::write_before_images(&path, &images, &prepared.redactor)? {
+            eprintln!(
+                "warning: a secret of the scenes cannot be stored as a `${{secret.NAME}}` reference; the before-images {} keep it, readable by you only",
+                path.display()
+            );
+        }
         Some(path)
     };
     bundle.write_json("meta.json", meta)?;
@@ -302,42 +368,6 @@ fn write_records(
             steps: steps.to_vec(),
         },
     )
-}
-
-/// One line for a finished step.
-fn describe(done: &Done) -> String {
-    let id = done
-        .scene_id
-        .as_deref()
-        .map(|id| format!(" (id {id})"))
-        .unwrap_or_default();
-    let read = if done.resolved_by_read {
-        ", decided by reading the live state"
-    } else {
-        ""
-    };
-    match (done.outcome, &done.error) {
-        (Outcome::Ok, _) => format!(
-            "{} scene.{}: ok{id}{read}",
-            done.step.kind.verb(),
-            done.step.key
-        ),
-        (outcome, error) => format!(
-            "{} scene.{}: {}{read}: {}",
-            done.step.kind.verb(),
-            done.step.key,
-            word(outcome),
-            error.as_deref().unwrap_or("")
-        ),
-    }
-}
-
-fn word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Ok => "ok",
-        Outcome::Failed => "failed",
-        Outcome::Unknown => "outcome unknown",
-    }
 }
 
 fn count(done: &[Done], kind: StepKind) -> usize {

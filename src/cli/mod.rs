@@ -14,6 +14,7 @@ mod exit;
 mod import;
 mod lifted;
 mod plan;
+mod progress;
 mod reproduce;
 mod rollback;
 mod run;
@@ -107,7 +108,8 @@ pub enum Command {
     Schema(schema::Args),
     /// Show what apply would change: read live scenes, diff them against the plan.
     Plan(plan::Args),
-    /// Perform the plan's changes in order, journaled, with evidence and a rollback record.
+    /// Perform a plan's (or a reviewed saved plan's) changes in order, journaled, with evidence
+    /// and a rollback record.
     Apply(apply::Args),
     /// Undo an apply from its evidence bundle (safe to run again).
     Rollback(rollback::Args),

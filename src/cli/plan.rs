@@ -146,21 +146,6 @@ pub(super) struct Prepared {
     pub proposal: plan::Plan,
 }
 
-impl Prepared {
-    /// Adds the access key secret (and STS token) to the secrets masked in output.
-    pub fn mask_credential(&mut self) {
-        let credential = &self.connection.settings.credential.credential;
-        let (secret, token) = (
-            credential.access_key_secret().to_owned(),
-            credential.security_token().map(str::to_owned),
-        );
-        self.redactor.add(&secret);
-        if let Some(token) = token {
-            self.redactor.add(&token);
-        }
-    }
-}
-
 /// Checks and lowers the plan at `path`, connects, reads the live state and plans.
 /// Problems are printed; the exit code is returned instead.
 pub(super) fn prepare(
@@ -187,7 +172,7 @@ pub(super) fn prepare(
         return Err(Exit::Error);
     };
     let dir = plan_dir(path);
-    let (desired, redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
+    let (desired, mut redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
         Ok(lowered) => lowered,
         Err(missing) => {
             for m in missing {
@@ -200,6 +185,7 @@ pub(super) fn prepare(
         }
     };
     let (connection, runtime) = connect_with_runtime(global)?;
+    connection.redact_credentials(&mut redactor);
     let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
         Ok(live) => live,
         Err(error) => return Err(connection.report(global, &error)),

@@ -74,11 +74,10 @@ pub struct Args {
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     let path = args.plan.clone().unwrap_or_else(default_plan_dir);
-    let mut prepared = match prepare(global, &path, PlanOptions::default()) {
+    let prepared = match prepare(global, &path, PlanOptions::default()) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    prepared.mask_credential();
     let targets = match targets(&prepared, &prepared.live, &args.scenes) {
         Ok(targets) => targets,
         Err(message) => {

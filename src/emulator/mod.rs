@@ -374,7 +374,15 @@ fn respond(
         )
     })?;
     shared.faults.before(action)?;
-    let drop = route.mutates && shared.faults.mutation()? == faults::MutationFault::DropAfter;
+    let fault = if route.mutates {
+        shared.faults.mutation()?
+    } else {
+        faults::MutationFault::None
+    };
+    if let faults::MutationFault::Hold(generation) = fault {
+        return Err(shared.faults.hold(generation));
+    }
+    let drop = fault == faults::MutationFault::DropAfter;
     handlers::lifecycle::reap(shared);
     let value = (route.handler)(shared, &incoming.params())?;
     Ok((value, drop))
