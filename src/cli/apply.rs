@@ -92,6 +92,10 @@ fn confirmed() -> bool {
 
 /// Writes the bundle, runs the steps, writes the outcome.
 fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_failure: bool) -> Exit {
+    // Scenes name their data files by OSS address: the objects must exist first.
+    if let Err(exit) = super::upload::store_data_files(global, prepared) {
+        return exit;
+    }
     let redactor = &prepared.redactor;
     let bundle = match Bundle::create(root, redactor.clone()) {
         Ok(bundle) => bundle,

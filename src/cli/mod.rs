@@ -17,6 +17,7 @@ mod reproduce;
 mod rollback;
 mod scenes;
 mod schema;
+mod upload;
 mod validate;
 
 use std::process::ExitCode;
