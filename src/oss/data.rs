@@ -252,7 +252,7 @@ mod tests {
         std::fs::write(dir.path().join("t.csv"), "user,token\nu1,a\nu2,b\n").expect("write");
         let file = DataFile::read(dir.path(), "t.csv", &DataStore::default()).expect("read");
         assert_eq!(file.rows, 2);
-        assert_eq!(file.size, 22);
+        assert_eq!(file.size, 21);
         assert_eq!(file.short_hash().len(), 16);
         assert_eq!(
             file.address,
