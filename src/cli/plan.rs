@@ -206,6 +206,12 @@ pub(super) fn prepare(
     proposal
         .notes
         .extend(changed_data_files(&data_files, &live));
+    if !data_files.is_empty() {
+        let refusal = data.unusable_with(&connection.settings.endpoint);
+        proposal
+            .notes
+            .extend(refusal.map(|reason| format!("{reason}; apply will refuse")));
+    }
     Ok(Prepared {
         files: loaded.files.clone(),
         workspace: plan_file.workspace.clone(),

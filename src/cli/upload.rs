@@ -17,11 +17,8 @@ pub(super) fn store_data_files(global: &GlobalArgs, prepared: &Prepared) -> Resu
         Exit::Error
     };
     let backend = &prepared.connection.settings.endpoint;
-    if prepared.data.endpoint.is_none() && backend.authority().ends_with(".aliyuncs.com") {
-        return Err(fail(format!(
-            "the plan names local data files, and PTS ({backend}) does not store them: set \
-             [data] bucket and endpoint in ptsplan.toml (docs/configuration.md)"
-        )));
+    if let Some(reason) = prepared.data.unusable_with(backend) {
+        return Err(fail(reason));
     }
     let credential = prepared.connection.settings.credential.credential.clone();
     let client = OssClient::new(prepared.data.clone(), backend.clone(), credential)

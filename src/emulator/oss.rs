@@ -277,6 +277,103 @@ pub(crate) fn local_files(root: &Path, scene: &Scene) -> HashMap<String, PathBuf
 mod tests {
     use super::*;
 
+    const NOW: &str = "2026-11-23T12:00:00Z";
+
+    fn keys() -> Keys {
+        Keys::from_toml("[[access_keys]]\nid = \"LTAIlocal\"\nsecret = \"s3cret\"\n").expect("keys")
+    }
+
+    /// A request signed with `secret` at `date`.
+    fn request(method: &str, path: &str, secret: &str, date: &str, body: &str) -> Incoming {
+        let content_type = if body.is_empty() { "" } else { "text/csv" };
+        let text = sign::string_to_sign(&sign::Signed {
+            method,
+            content_md5: "",
+            content_type,
+            date,
+            headers: &[],
+            resource: path,
+        });
+        let mut builder = hyper::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("date", date)
+            .header(
+                "authorization",
+                sign::authorization("LTAIlocal", &sign::signature(secret, &text)),
+            );
+        if !body.is_empty() {
+            builder = builder.header("content-type", content_type);
+        }
+        let (parts, ()) = builder.body(()).expect("request").into_parts();
+        Incoming::new(&parts, Bytes::from(body.to_owned()))
+    }
+
+    fn answer(root: &Path, request: &Incoming, path: &str) -> (u16, String) {
+        let now: jiff::Timestamp = NOW.parse().expect("now");
+        let response = respond(root, &keys(), path, request, "req-1", now);
+        let status = response.status().as_u16();
+        let body = response.into_body();
+        let bytes = collect_body(body);
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn collect_body(body: Full<Bytes>) -> Bytes {
+        use http_body_util::BodyExt;
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(body.collect())
+            .map(|collected| collected.to_bytes())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn objects_are_stored_looked_up_and_read_when_signed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let date = sign::http_date(NOW.parse().expect("now"));
+        let path = "/ptsplan-data/ptsplan/data/ab/u.csv";
+        let head = request("HEAD", path, "s3cret", &date, "");
+        assert_eq!(answer(dir.path(), &head, path).0, 404);
+        let put = request("PUT", path, "s3cret", &date, "a,b\n");
+        assert_eq!(answer(dir.path(), &put, path).0, 200);
+        assert_eq!(answer(dir.path(), &head, path).0, 200);
+        let get = request("GET", path, "s3cret", &date, "");
+        assert_eq!(answer(dir.path(), &get, path), (200, "a,b\n".to_owned()));
+    }
+
+    #[test]
+    fn unsigned_forged_and_stale_requests_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = "/ptsplan-data/k.csv";
+        let date = sign::http_date(NOW.parse().expect("now"));
+        let forged = request("GET", path, "guess", &date, "");
+        let (status, body) = answer(dir.path(), &forged, path);
+        assert_eq!(status, 403);
+        assert!(
+            body.contains("<Code>SignatureDoesNotMatch</Code>"),
+            "{body}"
+        );
+        assert!(!body.contains("s3cret"), "{body}");
+        let stale = request("GET", path, "s3cret", "Sun, 22 Nov 2026 11:00:00 GMT", "");
+        let (status, body) = answer(dir.path(), &stale, path);
+        assert_eq!(status, 403);
+        assert!(body.contains("RequestTimeTooSkewed"), "{body}");
+        let (parts, ()) = hyper::http::Request::builder()
+            .method("GET")
+            .uri(path)
+            .body(())
+            .expect("request")
+            .into_parts();
+        let anonymous = Incoming::new(&parts, Bytes::new());
+        let (status, body) = answer(dir.path(), &anonymous, path);
+        assert_eq!(status, 403);
+        assert!(body.contains("AccessDenied"), "{body}");
+        let escape = "/ptsplan-data/../keys.toml";
+        let outside = request("GET", escape, "s3cret", &date, "");
+        assert_eq!(answer(dir.path(), &outside, escape).0, 400);
+    }
+
     #[test]
     fn object_names_cannot_escape_the_folder() {
         let root = Path::new("/state");

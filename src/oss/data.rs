@@ -65,6 +65,17 @@ impl DataStore {
         }
     }
 
+    /// Why files cannot be stored when talking to `backend`: with no OSS endpoint they go to
+    /// the backend itself, which Alibaba Cloud's PTS (`*.aliyuncs.com`) does not serve.
+    pub fn unusable_with(&self, backend: &Endpoint) -> Option<String> {
+        (self.endpoint.is_none() && backend.authority().ends_with(".aliyuncs.com")).then(|| {
+            format!(
+                "the plan names local data files, and PTS ({backend}) does not store them: set \
+                 [data] bucket and endpoint in ptsplan.toml (docs/configuration.md)"
+            )
+        })
+    }
+
     /// Virtual-hosted (`https://bucket.host/key`, what OSS serves) unless the host is an
     /// IP address or `localhost`, which cannot carry the bucket: then path-style
     /// (`http://host:port/bucket/key`, what the local backend serves).
@@ -230,6 +241,10 @@ mod tests {
             cloud.object_url(&key, &backend).resource,
             format!("/loadtest/{key}")
         );
+        assert_eq!(local.unusable_with(&backend), None);
+        assert_eq!(cloud.unusable_with(&Endpoint::pts()), None);
+        let refused = local.unusable_with(&Endpoint::pts()).expect("refused");
+        assert!(refused.contains("[data] bucket and endpoint"), "{refused}");
     }
 
     #[test]
