@@ -21,6 +21,7 @@
 //! | [`redact`] | masking of secret values in everything printed or written |
 //! | [`wire`] | PTS OpenAPI 2020-10-20 request/response types (PascalCase JSON), data only |
 //! | [`api`] | the signed client side of the wire: signatures (pure), credentials, transport, backend choice |
+//! | [`oss`] | data files in OSS: V1 signing (pure), content-addressed keys, the object client, the upload step |
 //! | [`compare`] | two runs side by side: configuration diff of their snapshots, metrics with deltas |
 //! | [`config`] | `ptsplan.toml`: discovery and reading |
 //! | [`emulator`] | the PTS-compatible local backend (server, auth, state, handlers) |
@@ -52,6 +53,7 @@ pub mod evidence;
 pub mod lift;
 pub mod live;
 pub mod lower;
+pub mod oss;
 pub mod plan;
 pub mod redact;
 pub mod render;

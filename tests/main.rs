@@ -3,6 +3,7 @@
 
 mod apply;
 mod client;
+mod data_files;
 mod diagnostics;
 mod emulator;
 mod engine;

@@ -165,6 +165,10 @@ fn prepare_saved(global: &GlobalArgs, path: &Path) -> Result<Prepared, Exit> {
         runtime,
         live,
         proposal,
+        // Saved plans do not carry local data files yet: their objects must be stored by
+        // an apply of the plan files (docs/commands.md).
+        data: super::plan::data_store(global)?,
+        data_files: Vec::new(),
     })
 }
 
@@ -178,6 +182,10 @@ fn confirmed() -> bool {
 
 /// Writes the bundle, runs the steps, writes the outcome.
 fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, args: &Args) -> Exit {
+    // Scenes name their data files by OSS address: the objects must exist first.
+    if let Err(exit) = super::upload::store_data_files(global, prepared) {
+        return exit;
+    }
     let redactor = &prepared.redactor;
     let bundle = match Bundle::create(root, redactor.clone()) {
         Ok(bundle) => bundle,

@@ -24,6 +24,7 @@ mod scenes;
 mod schema;
 mod status;
 mod stop;
+mod upload;
 mod validate;
 
 use std::process::ExitCode;

@@ -144,6 +144,10 @@ pub(super) struct Prepared {
     /// The live state read.
     pub live: Vec<Live>,
     pub proposal: plan::Plan,
+    /// Where data files are stored (`[data]`).
+    pub data: crate::oss::DataStore,
+    /// The local data files the desired scenes name, for `apply` to upload.
+    pub data_files: Vec<crate::oss::DataFile>,
 }
 
 /// Checks and lowers the plan at `path`, connects, reads the live state and plans.
@@ -172,8 +176,9 @@ pub(super) fn prepare(
         return Err(Exit::Error);
     };
     let dir = plan_dir(path);
-    let (desired, mut redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
-        Ok(lowered) => lowered,
+    let data = data_store(global)?;
+    let lowering = match crate::lower::lower_with(plan_file, &dir, &lookup, &data) {
+        Ok(lowering) => lowering,
         Err(missing) => {
             for m in missing {
                 eprintln!(
@@ -184,6 +189,11 @@ pub(super) fn prepare(
             return Err(Exit::Error);
         }
     };
+    let crate::lower::Lowering {
+        scenes: desired,
+        mut redactor,
+        files: data_files,
+    } = lowering;
     let (connection, runtime) = connect_with_runtime(global)?;
     connection.redact_credentials(&mut redactor);
     let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
@@ -196,6 +206,15 @@ pub(super) fn prepare(
         .iter()
         .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
         .collect();
+    proposal
+        .notes
+        .extend(changed_data_files(&data_files, &live));
+    if !data_files.is_empty() {
+        let refusal = data.unusable_with(&connection.settings.endpoint);
+        proposal
+            .notes
+            .extend(refusal.map(|reason| format!("{reason}; apply will refuse")));
+    }
     Ok(Prepared {
         files: loaded.files.clone(),
         workspace: plan_file.workspace.clone(),
@@ -206,7 +225,48 @@ pub(super) fn prepare(
         runtime,
         live,
         proposal,
+        data,
+        data_files,
     })
+}
+
+/// The `[data]` store of `ptsplan.toml`; problems are printed.
+pub(super) fn data_store(global: &GlobalArgs) -> Result<crate::oss::DataStore, Exit> {
+    let mut sources = crate::diag::Sources::default();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let loaded = crate::config::discover(&cwd, &mut sources)
+        .map_err(|diagnostic| super::backend::report(global, &diagnostic, &sources))?;
+    loaded.file.data.store().map_err(|message| {
+        let diagnostic = crate::diag::Diagnostic::error("config::data", message)
+            .with_help("see docs/configuration.md, [data]");
+        super::backend::report(global, &diagnostic, &sources)
+    })
+}
+
+/// A note per local data file no live scene holds yet: its path, row count and hash (never
+/// its content) and the address it gets; `apply` uploads it.
+fn changed_data_files(files: &[crate::oss::DataFile], live: &[Live]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|file| {
+            !live.iter().any(|l| {
+                l.scene
+                    .file_parameter_list
+                    .iter()
+                    .any(|f| f.file_oss_address.as_deref() == Some(file.address.as_str()))
+            })
+        })
+        .map(|file| {
+            format!(
+                "data file {} has new content: {} rows, sha256 {}…, {} bytes; apply stores it as {}",
+                file.path,
+                file.rows,
+                file.short_hash(),
+                file.size,
+                file.address
+            )
+        })
+        .collect()
 }
 
 /// The directory relative data files are resolved against.

@@ -21,6 +21,9 @@ pub struct RunOptions {
     pub debug: bool,
     /// Hosts besides loopback that may receive traffic.
     pub allow_hosts: Vec<String>,
+    /// Data files stored in the backend's own OSS, by `FileName`: read from there instead
+    /// of from their `FileOssAddress`.
+    pub data_files: HashMap<String, std::path::PathBuf>,
 }
 
 /// Why a run cannot start or change.
@@ -70,6 +73,7 @@ impl RunDriver for Engine {
         let options = crate::engine::RunOptions {
             debug: options.debug,
             allow_hosts: options.allow_hosts,
+            data_files: options.data_files,
             ..crate::engine::RunOptions::default()
         };
         crate::engine::Run::start(scene, options)

@@ -52,6 +52,12 @@ use std::time::{Duration, Instant};
 pub use report::{FINDINGS_KEY, Findings, Summary, TokenExpiry, TokenExpiryCause};
 pub use stats::SecondStats;
 
+/// How many CSV records `text` holds, read as the engine reads data files (blank lines
+/// skipped, quoted line breaks kept): what `plan` shows as a data file's row count.
+pub fn csv_records(text: &[u8]) -> usize {
+    data::parse_csv(text).len()
+}
+
 use crate::wire;
 use plan::{Mode, Plan};
 use stats::Collector;
