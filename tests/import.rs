@@ -291,11 +291,14 @@ fn api_made_scenes_import_adopt_and_then_plan_no_changes() {
         &["apply", "imported", "--auto-approve"],
         &env,
     );
-    assert!(
-        ok(&out).contains("0 created, 4 updated"),
-        "{}",
-        stdout(&out)
-    );
+    let applied = ok(&out);
+    assert!(applied.contains("0 created, 4 updated"), "{applied}");
+    let evidence = applied
+        .lines()
+        .find_map(|l| l.strip_prefix("Evidence: "))
+        .expect("evidence line")
+        .trim()
+        .to_owned();
     let out = run(
         &backend,
         dir,
@@ -328,6 +331,18 @@ fn api_made_scenes_import_adopt_and_then_plan_no_changes() {
     ok(&out);
     let again = std::fs::read_dir(dir.join("again")).expect("dir").count();
     assert_eq!(again, 1);
+
+    // Rolling the adoption back gives the scenes back unowned, and again changes nothing.
+    for _ in 0..2 {
+        let out = run(&backend, dir, &["rollback", &evidence], &env);
+        ok(&out);
+        let live = api.live();
+        assert_eq!(live.len(), 4, "nothing created or deleted");
+        assert!(
+            live.iter().all(|s| ptsplan::wire::Marker::of(s).is_none()),
+            "markers removed"
+        );
+    }
 }
 
 #[test]

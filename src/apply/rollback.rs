@@ -14,6 +14,7 @@ use super::order::{Step, StepKind};
 use super::{fingerprint, owned};
 use crate::api::{ApiError, Client};
 use crate::lower;
+use crate::wire::Marker;
 use crate::wire::{self, DeletePtsScene, SavePtsScene, StopPtsScene};
 
 /// What a rollback did for one scene.
@@ -49,7 +50,11 @@ pub async fn rollback(
             .filter(|s| s.key == step.key)
             .map(|s| s.kind)
             .collect();
-        let current = owned(&live, workspace, &step.key);
+        // An adopted scene carried another owner's marker (or none) before: found by id.
+        let current = owned(&live, workspace, &step.key).or_else(|| {
+            live.iter()
+                .find(|l| l.scene.scene_id.is_some() && l.scene.scene_id == step.scene_id)
+        });
         let undo: Option<(StepKind, Option<String>, Option<wire::Scene>)> =
             if kinds.contains(&StepKind::Create) {
                 current.map(|l| (StepKind::Delete, l.scene.scene_id.clone(), None))
@@ -146,7 +151,9 @@ fn restore(
         .before_fingerprint
         .clone()
         .unwrap_or_else(|| fingerprint(image));
-    if current.is_some_and(|c| fingerprint(c) == before) {
+    // The view leaves ownership out: an adoption changed only the marker.
+    let owner = |scene: &wire::Scene| Marker::of(scene).map(|m| (m.workspace, m.key));
+    if current.is_some_and(|c| fingerprint(c) == before && owner(c) == owner(image)) {
         return None;
     }
     let mut scene = save_form(image);
