@@ -146,11 +146,108 @@ pub(super) struct Prepared {
 
 /// Checks and lowers the plan at `path`, connects, reads the live state and plans.
 /// Problems are printed; the exit code is returned instead.
+///
+/// The plan is checked and lowered on a thread of its own while the live state is read:
+/// reading is mostly waiting on the backend and checking a large plan is CPU work, so the
+/// two overlap (docs/performance.md). An invalid plan stops the reads already started
+/// (read-only calls; nothing is planned).
 pub(super) fn prepare(
     global: &GlobalArgs,
     path: &Path,
     options: Options,
 ) -> Result<Prepared, Exit> {
+    std::thread::scope(|scope| {
+        let checking = scope.spawn(|| check_and_lower(path));
+        let connected = connect_with_runtime(global);
+        let reading = connected.as_ref().ok().map(|(connection, runtime)| {
+            let client = connection.client.clone();
+            let viewed = |live: &Live| plan::Viewed::of(&live.scene);
+            runtime.spawn(async move { crate::live::read_all_with(&client, viewed).await })
+        });
+        let checked = checking.join().unwrap_or_else(|_| Checked::failed());
+        eprint!(
+            "{}",
+            stderr_renderer(global).render_all(&checked.loaded.diagnostics, &checked.loaded.sources)
+        );
+        let plan_file = match (&checked.loaded.plan, &checked.lowered) {
+            (Some(plan_file), Some(Ok(_))) => plan_file,
+            _ => {
+                if let Some(reading) = &reading {
+                    reading.abort();
+                }
+                report_invalid(path, &checked);
+                return Err(Exit::Error);
+            }
+        };
+        let (connection, runtime) = connected?;
+        let read = match reading {
+            Some(reading) => runtime.block_on(reading),
+            None => return Err(Exit::Error),
+        };
+        let read = match read {
+            Ok(Ok(read)) => read,
+            Ok(Err(error)) => return Err(connection.report(global, &error)),
+            Err(error) => {
+                let error = crate::api::ApiError::Interrupted {
+                    action: <crate::wire::ListPtsScene as crate::wire::Action>::ACTION,
+                    cause: format!("reading the live state stopped: {error}"),
+                };
+                return Err(connection.report(global, &error));
+            }
+        };
+        let Some(Ok((desired, redactor))) = checked.lowered else {
+            return Err(Exit::Error);
+        };
+        let viewed: Vec<(&Live, Option<&plan::Viewed>)> =
+            read.iter().map(|(l, v)| (l, Some(v))).collect();
+        let mut proposal = plan::plan_viewed(
+            &plan_file.workspace,
+            &desired,
+            &checked.desired_views,
+            &viewed,
+            options,
+        );
+        let live: Vec<Live> = read.into_iter().map(|(live, _)| live).collect();
+        proposal.estimates = plan_file
+            .scenes
+            .iter()
+            .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
+            .collect();
+        Ok(Prepared {
+            files: checked.loaded.files.clone(),
+            workspace: plan_file.workspace.clone(),
+            desired,
+            redactor,
+            connection,
+            runtime,
+            live,
+            proposal,
+        })
+    })
+}
+
+/// A checked plan and, when it is valid, its lowering.
+struct Checked {
+    loaded: spec::load::Loaded,
+    lowered: Option<Result<(Vec<Lowered>, Redactor), Vec<crate::lower::Unresolved>>>,
+    /// The views of the lowered scenes, in their order.
+    desired_views: Vec<plan::Viewed>,
+}
+
+impl Checked {
+    /// What a checking thread that died leaves: nothing valid.
+    fn failed() -> Self {
+        Checked {
+            loaded: spec::load::Loaded::default(),
+            lowered: None,
+            desired_views: Vec::new(),
+        }
+    }
+}
+
+/// Checks the plan at `path` as `validate --require-env` does and, when it is valid, lowers
+/// it. Prints nothing.
+fn check_and_lower(path: &Path) -> Checked {
     let lookup = |name: &str| std::env::var(name).ok();
     let env = Env {
         now: jiff::Timestamp::now(),
@@ -158,51 +255,36 @@ pub(super) fn prepare(
         require_env: true,
     };
     let loaded = spec::check(path, &env);
-    eprint!(
-        "{}",
-        stderr_renderer(global).render_all(&loaded.diagnostics, &loaded.sources)
-    );
-    let (Some(plan_file), false) = (&loaded.plan, loaded.diagnostics.has_errors()) else {
+    let lowered = match (&loaded.plan, loaded.diagnostics.has_errors()) {
+        (Some(plan_file), false) => Some(crate::lower::lower(plan_file, &plan_dir(path), &lookup)),
+        _ => None,
+    };
+    let desired_views = match &lowered {
+        Some(Ok((desired, _))) => desired.iter().map(|d| plan::Viewed::of(&d.scene)).collect(),
+        _ => Vec::new(),
+    };
+    Checked {
+        loaded,
+        lowered,
+        desired_views,
+    }
+}
+
+/// Says why the plan at `path` cannot be planned.
+fn report_invalid(path: &Path, checked: &Checked) {
+    if let Some(Err(missing)) = &checked.lowered {
+        for m in missing {
+            eprintln!(
+                "error: {}: `${{{}.{}}}` cannot be resolved",
+                m.place, m.namespace, m.name
+            );
+        }
+    } else {
         eprintln!(
-            "error: {} is not a valid plan; nothing was read from the backend",
+            "error: {} is not a valid plan; nothing was planned",
             path.display()
         );
-        return Err(Exit::Error);
-    };
-    let dir = plan_dir(path);
-    let (desired, redactor) = match crate::lower::lower(plan_file, &dir, &lookup) {
-        Ok(lowered) => lowered,
-        Err(missing) => {
-            for m in missing {
-                eprintln!(
-                    "error: {}: `${{{}.{}}}` cannot be resolved",
-                    m.place, m.namespace, m.name
-                );
-            }
-            return Err(Exit::Error);
-        }
-    };
-    let (connection, runtime) = connect_with_runtime(global)?;
-    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
-        Ok(live) => live,
-        Err(error) => return Err(connection.report(global, &error)),
-    };
-    let mut proposal = plan::plan(&plan_file.workspace, &desired, &live, options);
-    proposal.estimates = plan_file
-        .scenes
-        .iter()
-        .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
-        .collect();
-    Ok(Prepared {
-        files: loaded.files.clone(),
-        workspace: plan_file.workspace.clone(),
-        desired,
-        redactor,
-        connection,
-        runtime,
-        live,
-        proposal,
-    })
+    }
 }
 
 /// The directory relative data files are resolved against.
