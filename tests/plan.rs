@@ -160,7 +160,9 @@ fn add_console_header(state: &Path, key: &str) {
             .into_iter()
             .flatten()
             .filter(|p| p["ParamName"] == "ptsplan_meta")
-            .filter_map(|p| serde_json::from_str::<serde_json::Value>(p["ParamValue"].as_str()?).ok())
+            .filter_map(|p| {
+                serde_json::from_str::<serde_json::Value>(p["ParamValue"].as_str()?).ok()
+            })
             .any(|marker| marker["key"] == key);
         if owned {
             scene["Headers"] = serde_json::json!([{"Name": "X-Console", "Value": "on"}]);
@@ -178,7 +180,13 @@ fn a_scene_wide_header_from_the_console_is_replaced_by_apply_and_then_plans_no_c
     let plans = dir.path().join("plans");
     std::fs::create_dir_all(&plans).expect("mkdir");
     copy_dir(&repo().join("plans"), &plans);
-    let apply = ["apply", "plans", "--auto-approve", "--evidence-dir", "evidence"];
+    let apply = [
+        "apply",
+        "plans",
+        "--auto-approve",
+        "--evidence-dir",
+        "evidence",
+    ];
     let out = backend.run(dir.path(), &apply);
     assert_eq!(out.status.code(), Some(0), "{}", crate::util::stderr(&out));
 
@@ -193,7 +201,10 @@ fn a_scene_wide_header_from_the_console_is_replaced_by_apply_and_then_plans_no_c
             && text.contains("Plan: 1 to create, 0 to update, 1 to delete, 0 to run."),
         "{text}"
     );
-    assert!(text.contains("Drift:") && text.contains("! scene.create-order"), "{text}");
+    assert!(
+        text.contains("Drift:") && text.contains("! scene.create-order"),
+        "{text}"
+    );
     let out = backend.run(dir.path(), &["plan", "plans", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let replaced = json["scenes"]
@@ -203,9 +214,18 @@ fn a_scene_wide_header_from_the_console_is_replaced_by_apply_and_then_plans_no_c
         .find(|s| s["key"] == "create-order")
         .expect("the scene");
     assert_eq!(replaced["action"], "replace");
-    assert_eq!(replaced["replace_paths"], serde_json::json!(["headers.X-Console"]));
+    assert_eq!(
+        replaced["replace_paths"],
+        serde_json::json!(["headers.X-Console"])
+    );
 
-    let replace = ["apply", "plans", "--auto-approve", "--evidence-dir", "replaced"];
+    let replace = [
+        "apply",
+        "plans",
+        "--auto-approve",
+        "--evidence-dir",
+        "replaced",
+    ];
     let out = backend.run(dir.path(), &replace);
     assert_eq!(out.status.code(), Some(0), "{}", crate::util::stderr(&out));
     // Both halves are journaled: the old scene deleted, then the new one created.
@@ -221,7 +241,10 @@ fn a_scene_wide_header_from_the_console_is_replaced_by_apply_and_then_plans_no_c
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("record"))
         .filter(|r| r["record"] == "intent" && r["key"] == "create-order")
         .collect();
-    let actions: Vec<&str> = journal.iter().filter_map(|r| r["action"].as_str()).collect();
+    let actions: Vec<&str> = journal
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
     assert_eq!(actions, ["delete", "create"], "{journal:?}");
     assert!(journal[0]["scene_id"].is_string() && journal[1]["scene_id"].is_null());
 

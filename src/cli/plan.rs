@@ -167,7 +167,8 @@ pub(super) fn prepare(
         let checked = checking.join().unwrap_or_else(|_| Checked::failed());
         eprint!(
             "{}",
-            stderr_renderer(global).render_all(&checked.loaded.diagnostics, &checked.loaded.sources)
+            stderr_renderer(global)
+                .render_all(&checked.loaded.diagnostics, &checked.loaded.sources)
         );
         let plan_file = match (&checked.loaded.plan, &checked.lowered) {
             (Some(plan_file), Some(Ok(_))) => plan_file,

@@ -91,7 +91,9 @@ impl Plan {
     /// Total VUM of every scene's estimate.
     pub fn total_vum(&self) -> f64 {
         // A fold from +0.0: `sum` of no estimates would be -0.0.
-        self.estimates.iter().fold(0.0, |total, (_, e)| total + e.vum)
+        self.estimates
+            .iter()
+            .fold(0.0, |total, (_, e)| total + e.vum)
     }
 
     /// How many scenes will be run.

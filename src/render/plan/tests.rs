@@ -154,9 +154,17 @@ fn golden_create() {
         Action::Create,
         vec![
             change("name", None, Some(json!("mp-checkout"))),
-            change("chains.buyer.order", None, Some(json!(["token:wx", "order"]))),
+            change(
+                "chains.buyer.order",
+                None,
+                Some(json!(["token:wx", "order"])),
+            ),
             change("chains.buyer.steps.order.method", None, Some(json!("POST"))),
-            change("chains.buyer.steps.order.url", None, Some(json!("http://127.0.0.1:18080/orders"))),
+            change(
+                "chains.buyer.steps.order.url",
+                None,
+                Some(json!("http://127.0.0.1:18080/orders")),
+            ),
             change("load.mode", None, Some(json!("concurrency"))),
             change("load.concurrency_max", None, Some(json!(200))),
         ],
@@ -181,8 +189,16 @@ fn golden_update_headers_json_body_and_load() {
                 Some(json!("Bearer ${access_token}")),
                 Some(json!("Token ${access_token}")),
             ),
-            change("chains.buyer.steps.order.headers.X-Trace", None, Some(json!("on"))),
-            change("chains.buyer.steps.order.headers.X-Legacy", Some(json!("1")), None),
+            change(
+                "chains.buyer.steps.order.headers.X-Trace",
+                None,
+                Some(json!("on")),
+            ),
+            change(
+                "chains.buyer.steps.order.headers.X-Legacy",
+                Some(json!("1")),
+                None,
+            ),
             change(
                 "chains.buyer.steps.order.body.value",
                 Some(json!(body_before)),
@@ -228,7 +244,11 @@ fn golden_delete_with_prune() {
         Action::Delete,
         vec![
             change("name", Some(json!("mp-legacy")), None),
-            change("chains.old.steps.ping.url", Some(json!("http://127.0.0.1:18080/ping")), None),
+            change(
+                "chains.old.steps.ping.url",
+                Some(json!("http://127.0.0.1:18080/ping")),
+                None,
+            ),
             change("load.concurrency_max", Some(json!(50)), None),
         ],
     )]);
@@ -274,7 +294,10 @@ fn golden_drift() {
     );
     drifted.drifted = true;
     drifted.live_fingerprint = Some("5f0c2a9e11d04b7e".to_owned());
-    golden("drift", &only(vec![drifted, scene("stable", Action::NoOp, vec![])]));
+    golden(
+        "drift",
+        &only(vec![drifted, scene("stable", Action::NoOp, vec![])]),
+    );
 }
 
 #[test]
@@ -287,7 +310,9 @@ fn golden_secrets() {
                 change(
                     "chains.buyer.steps.token:wx.body.value",
                     None,
-                    Some(json!(format!("{{\"appid\":\"wx1\",\"secret\":\"{SECRET}\"}}"))),
+                    Some(json!(format!(
+                        "{{\"appid\":\"wx1\",\"secret\":\"{SECRET}\"}}"
+                    ))),
                 ),
                 change("globals.app_secret", None, Some(json!(SECRET))),
             ],
