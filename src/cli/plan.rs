@@ -227,10 +227,13 @@ pub(super) fn prepare(
     })
 }
 
+/// What lowering gives: the desired scenes and the secrets resolved, or what was not.
+type LowerResult = Result<(Vec<Lowered>, Redactor), Vec<crate::lower::Unresolved>>;
+
 /// A checked plan and, when it is valid, its lowering.
 struct Checked {
     loaded: spec::load::Loaded,
-    lowered: Option<Result<(Vec<Lowered>, Redactor), Vec<crate::lower::Unresolved>>>,
+    lowered: Option<LowerResult>,
     /// The views of the lowered scenes, in their order.
     desired_views: Vec<plan::Viewed>,
 }
