@@ -35,6 +35,9 @@ pub struct File {
     /// `[evidence]`: where apply and run write their records.
     #[serde(default)]
     pub evidence: EvidenceTable,
+    /// `[data]`: where `apply` stores the plan's data files.
+    #[serde(default)]
+    pub data: DataTable,
 }
 
 /// `[backend]`.
@@ -63,6 +66,48 @@ pub struct BackendTable {
 pub struct EvidenceTable {
     /// Where evidence bundles are written (default `output/ptsplan`).
     pub dir: Option<PathBuf>,
+}
+
+/// `[data]`: the OSS bucket for data files. Without it, data files go to the backend
+/// itself (the local backend serves the OSS calls ptsplan needs).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataTable {
+    /// The bucket (default `ptsplan-data`).
+    pub bucket: Option<String>,
+    /// The OSS endpoint, e.g. `oss-cn-shanghai.aliyuncs.com` (`host[:port]` or
+    /// `http(s)://host[:port]`); default: the backend's own address.
+    pub endpoint: Option<String>,
+}
+
+impl DataTable {
+    /// The store these settings name; an endpoint that cannot be used is an error naming
+    /// the key.
+    pub fn store(&self) -> Result<crate::oss::DataStore, String> {
+        let endpoint = self
+            .endpoint
+            .as_deref()
+            .map(crate::api::Endpoint::parse)
+            .transpose()
+            .map_err(|error| format!("ptsplan.toml [data] endpoint: {error}"))?;
+        let bucket = self
+            .bucket
+            .clone()
+            .unwrap_or_else(|| crate::oss::DEFAULT_BUCKET.to_owned());
+        let valid = (3..=63).contains(&bucket.len())
+            && bucket
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !bucket.starts_with('-')
+            && !bucket.ends_with('-');
+        if !valid {
+            return Err(format!(
+                "ptsplan.toml [data] bucket `{bucket}`: an OSS bucket name is 3-63 characters \
+                 of a-z, 0-9 and `-`, not starting or ending with `-`"
+            ));
+        }
+        Ok(crate::oss::DataStore { bucket, endpoint })
+    }
 }
 
 /// A loaded `ptsplan.toml` and where it was found.
@@ -128,12 +173,34 @@ mod tests {
             rate_limit = 20.0
             [evidence]
             dir = "out"
+            [data]
+            bucket = "loadtest-data"
+            endpoint = "oss-cn-shanghai.aliyuncs.com"
             "#,
         )
         .unwrap();
         assert_eq!(file.backend.kind, Some(BackendKind::Pts));
         assert_eq!(file.backend.parallelism, Some(8));
         assert_eq!(file.evidence.dir, Some(PathBuf::from("out")));
+        let store = file.data.store().unwrap();
+        assert_eq!(store.bucket, "loadtest-data");
+        assert_eq!(
+            store.address("k"),
+            "https://loadtest-data.oss-cn-shanghai.aliyuncs.com/k"
+        );
+    }
+
+    #[test]
+    fn data_defaults_to_the_backend_and_checks_the_bucket() {
+        assert_eq!(
+            DataTable::default().store().unwrap(),
+            crate::oss::DataStore::default()
+        );
+        let bad = DataTable {
+            bucket: Some("My_Bucket".into()),
+            endpoint: None,
+        };
+        assert!(bad.store().unwrap_err().contains("[data] bucket"));
     }
 
     #[test]

@@ -1,16 +1,20 @@
-//! The evidence bundle of an apply, and the files a rollback reads back.
+//! The evidence bundle of an apply or a run, and the files a rollback reads back.
 //!
 //! Each apply writes `output/ptsplan/<UTC time>-<id>/` (the root is configurable):
 //! `meta.json`, `plan.json`, `journal.jsonl`, `rollback.json` and `summary.md`
-//! (docs/evidence.md). Every text written into the bundle goes through the plan's
+//! (docs/evidence.md); runs (`apply --run`, `ptsplan run`) add `reports/<scene>/`. Every text written into the bundle goes through the plan's
 //! [`Redactor`].
 //!
-//! Before-images are the exception that proves the rule: to undo an update, the scene as it
-//! was must be saved back *with* its secret values, which a redacted copy cannot do. They
-//! are therefore kept out of the bundle, in `.ptsplan/before-images/<bundle id>.json`
-//! under the directory apply ran in, readable by the owner only (0600, in a 0700
-//! directory); `rollback.json` names that file. A bundle can be attached to a change request
-//! as is; the side file stays on the machine (or CI workspace) that applied.
+//! Before-images hold no secret either, but are kept apart: to undo an update, the scene
+//! as it was must be saved back *with* its secret values. Every value that came from
+//! `${secret.NAME}` is stored as that reference and resolved again from the environment by
+//! rollback (as `apply plan.json` does), so the file holds no secret ptsplan knows of. A
+//! scene may still hold values ptsplan cannot recognise as secret (one put there by hand,
+//! or a secret rotated since), so the file is still kept out of the bundle, in
+//! `.ptsplan/before-images/<bundle id>.json` under the directory apply ran in, readable by
+//! the owner only (0600, in a 0700 directory); `rollback.json` names that file. A bundle
+//! can be attached to a change request as is; the side file stays on the machine (or CI
+//! workspace) that applied.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -97,9 +101,23 @@ impl Bundle {
         Ok(Bundle { dir, id, redactor })
     }
 
-    /// Writes `name` in the bundle, redacted.
+    /// Writes `name` (a path inside the bundle, e.g. `reports/orders/report.md`), redacted,
+    /// and syncs it (and its directory) to disk: the records written before the first
+    /// mutation must survive a power loss.
     pub fn write(&self, name: &str, text: &str) -> std::io::Result<()> {
-        std::fs::write(self.dir.join(name), self.redactor.redact(text))
+        let path = self.dir.join(name);
+        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
+        std::fs::create_dir_all(&parent)?;
+        let mut file = std::fs::File::create(&path)?;
+        std::io::Write::write_all(&mut file, self.redactor.redact(text).as_bytes())?;
+        file.sync_all()?;
+        sync_dir(&parent)
+    }
+
+    /// Masks `other`'s secrets too in what is written from now on (tokens seen during a
+    /// run join the plan's secrets).
+    pub fn redact_also(&mut self, other: &Redactor) {
+        self.redactor.merge(other);
     }
 
     /// Writes `value` as pretty JSON, redacted.
@@ -123,19 +141,47 @@ pub fn before_images_path(base: &Path, id: &str) -> PathBuf {
         .join(format!("{id}.json"))
 }
 
-/// Writes the before-images file, readable and writable by the owner only.
-pub fn write_before_images(path: &Path, images: &BeforeImages) -> std::io::Result<()> {
+/// Writes the before-images file, readable and writable by the owner only, with every
+/// named secret of `redactor` stored as its `${secret.NAME}` reference. Returns whether the
+/// file is free of every secret `redactor` knows (false when a secret cannot be stored as
+/// a reference: it is then kept as is, and only the file's mode protects it).
+pub fn write_before_images(
+    path: &Path,
+    images: &BeforeImages,
+    redactor: &Redactor,
+) -> std::io::Result<bool> {
     if let Some(parent) = path.parent() {
         create_private_dir(parent)?;
     }
-    let text = serde_json::to_vec_pretty(images).map_err(std::io::Error::other)?;
+    let plain = serde_json::to_string_pretty(images).map_err(std::io::Error::other)?;
+    let referenced = redactor.references_only(&plain);
+    let clean = !redactor.leaks(&referenced);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path)?;
-    std::io::Write::write_all(&mut file, &text)?;
-    file.sync_all()
+    std::io::Write::write_all(&mut file, referenced.as_bytes())?;
+    file.sync_all()?;
+    if let Some(parent) = path.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(clean)
+}
+
+/// Syncs a directory, making the creation of the files in it durable (a no-op where
+/// directories cannot be opened, as on Windows).
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// `dir` and its parents, the new ones owner-only.
@@ -147,8 +193,13 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-/// Reads a bundle's rollback record and the before-images it names.
-pub fn read_rollback(dir: &Path) -> Result<(RollbackRecord, BeforeImages), String> {
+/// Reads a bundle's rollback record and the before-images it names, their secret
+/// references resolved with `env` (the values are registered in `redactor`).
+pub fn read_rollback(
+    dir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &mut Redactor,
+) -> Result<(RollbackRecord, BeforeImages), String> {
     let path = dir.join(ROLLBACK);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -164,13 +215,20 @@ pub fn read_rollback(dir: &Path) -> Result<(RollbackRecord, BeforeImages), Strin
     let images = match &record.before_images {
         None => BeforeImages::default(),
         Some(images) => {
-            let text = std::fs::read(images).map_err(|e| {
+            let text = std::fs::read_to_string(images).map_err(|e| {
                 format!(
                     "cannot read the before-images {} (they stay on the machine that applied): {e}",
                     images.display()
                 )
             })?;
-            serde_json::from_slice(&text)
+            let resolved = crate::plan::planfile::resolve_references(&text, env, redactor)
+                .map_err(|name| {
+                    format!(
+                        "the before-images {} refer to the secret `{name}`: set it in the environment as for the apply, then run rollback again",
+                        images.display()
+                    )
+                })?;
+            serde_json::from_str(&resolved)
                 .map_err(|e| format!("{} is not a before-images file: {e}", images.display()))?
         }
     };
@@ -217,7 +275,33 @@ mod tests {
         let text = std::fs::read_to_string(bundle.dir.join("summary.md")).expect("read");
         assert_eq!(text, "token (sensitive)\n");
         let path = before_images_path(root.path(), &bundle.id);
-        write_before_images(&path, &BeforeImages::default()).expect("images");
+        let mut named = Redactor::default();
+        named.add_named("APP_SECRET", "hunter22");
+        let scene = wire::Scene {
+            scene_name: Some("token hunter22".into()),
+            ..wire::Scene::default()
+        };
+        let images = BeforeImages {
+            format: FORMAT,
+            scenes: BTreeMap::from([("k".to_owned(), scene.clone())]),
+        };
+        assert!(write_before_images(&path, &images, &named).expect("images"));
+        let stored = std::fs::read_to_string(&path).expect("read");
+        assert!(stored.contains("token ${secret.APP_SECRET}"), "{stored}");
+        let record = RollbackRecord {
+            format: FORMAT,
+            workspace: "w".into(),
+            before_images: Some(path.clone()),
+            steps: Vec::new(),
+        };
+        bundle.write_json(ROLLBACK, &record).expect("record");
+        let env = |name: &str| (name == "APP_SECRET").then(|| "hunter22".to_owned());
+        let mut resolved = Redactor::default();
+        let (_, read) = read_rollback(&bundle.dir, &env, &mut resolved).expect("reads");
+        assert_eq!(read.scenes["k"], scene);
+        assert!(resolved.leaks("hunter22"));
+        let missing = read_rollback(&bundle.dir, &|_| None, &mut Redactor::default());
+        assert!(missing.expect_err("no secret").contains("APP_SECRET"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -58,13 +58,18 @@ impl Redactor {
     /// `text` with every named secret put back as its `${secret.NAME}` reference (and any
     /// other secret masked): what may be stored in a saved plan and resolved again later.
     pub fn to_references(&self, text: &str) -> String {
-        let referenced = self
-            .names
+        self.redact(&self.references_only(text))
+    }
+
+    /// `text` with every named secret put back as its `${secret.NAME}` reference and
+    /// nothing masked: for data that must be restored exactly (before-images), where a mask
+    /// would destroy a value; the caller checks [`leaks`](Redactor::leaks) on the result.
+    pub fn references_only(&self, text: &str) -> String {
+        self.names
             .iter()
             .fold(text.to_owned(), |acc, (value, name)| {
                 acc.replace(value.as_str(), &format!("${{secret.{name}}}"))
-            });
-        self.redact(&referenced)
+            })
     }
 
     /// Registers every value of another redactor.

@@ -20,7 +20,7 @@ fn workdir() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("dir");
     let plans = dir.path().join("plans");
     std::fs::create_dir_all(&plans).expect("mkdir");
-    copy_dir(&repo().join("plans"), &plans);
+    copy_dir(&repo().join("plans/mall"), &plans);
     (dir, plans)
 }
 
@@ -198,7 +198,10 @@ fn a_failed_mutation_stops_the_apply_with_the_undo_command() {
     let backend = start_backend_with(&["--fault", "fail-mutation=2"]);
     let (work, _) = workdir();
     let dir = work.path();
-    let out = backend.run(dir, &["apply", "plans", "--auto-approve"]);
+    let out = backend.run(
+        dir,
+        &["apply", "plans", "--auto-approve", "--parallelism", "1"],
+    );
     assert_exit(&out, 1);
     let undo = bundle(dir, &out);
     assert!(

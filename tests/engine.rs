@@ -324,8 +324,9 @@ fn rps_mode_sends_on_schedule_per_api() {
 #[test]
 fn speed_changes_take_effect_within_a_second() {
     let t = Target::start(Duration::from_secs(60));
+    let started = std::time::Instant::now();
     let run = Run::start(
-        &rps_scene(&t, 100, 3000),
+        &rps_scene(&t, 100, 4000),
         RunOptions {
             threads: 2,
             ..RunOptions::default()
@@ -340,6 +341,9 @@ fn speed_changes_take_effect_within_a_second() {
     };
     run.adjust_speed(&[speed("A1", 400), speed("B1", 400)])
         .expect("adjusts");
+    // The second of the run in which the change was made (a loaded machine may wake the
+    // sleep late): the whole second after it must run at the new speed.
+    let changed_in = started.elapsed().as_secs() as usize;
     assert!(matches!(
         run.adjust_speed(&[speed("nope", 1)]),
         Err(EngineError::UnknownApi(_))
@@ -351,11 +355,12 @@ fn speed_changes_take_effect_within_a_second() {
         .filter(|s| s.api == "a")
         .map(|s| s.requests)
         .collect();
-    assert!(per_second.len() >= 3, "{per_second:?}");
+    assert!(per_second.len() > changed_in + 1, "{per_second:?}");
     assert!(per_second[0] < 150, "before: {per_second:?}");
     assert!(
-        per_second[2] > 300,
-        "the second after the change runs at the new speed: {per_second:?}"
+        per_second[changed_in + 1] > 300,
+        "the second after the change (made in second {changed_in}) runs at the new speed: \
+         {per_second:?}"
     );
 }
 

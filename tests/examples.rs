@@ -1,4 +1,4 @@
-//! The example plans in plans/ stay valid: as one merged plan (zero errors, zero warnings),
+//! The example plans in plans/mall/ stay valid: as one merged plan (zero errors, zero warnings),
 //! each example together with the shared common.yaml, every file with the editor schema
 //! comment, and through the CLI.
 
@@ -12,18 +12,18 @@ use crate::util::{repo, run, stderr, stdout};
 /// The file every example relies on for `variables` and `defaults`.
 const COMMON: &str = "common.yaml";
 /// The first line of every plan file.
-const SCHEMA_LINE: &str = "# yaml-language-server: $schema=../schemas/plan.schema.json";
+const SCHEMA_LINE: &str = "# yaml-language-server: $schema=../../schemas/plan.schema.json";
 /// Secrets the examples reference as `${secret.NAME}`.
 const SECRETS: [&str; 1] = ["WX_APP_SECRET"];
 
 fn plans() -> PathBuf {
-    repo().join("plans")
+    repo().join("plans/mall")
 }
 
-/// Every `*.yaml` file of plans/, sorted.
+/// Every `*.yaml` file of plans/mall/, sorted.
 fn plan_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(plans())
-        .expect("plans/ exists")
+        .expect("plans/mall/ exists")
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
         .collect();
@@ -63,7 +63,7 @@ fn the_plans_directory_is_one_valid_plan_without_warnings() {
     let loaded = check(&plans());
     assert!(
         loaded.diagnostics.is_empty(),
-        "plans/ should validate with no diagnostics at all:\n{}",
+        "plans/mall/ should validate with no diagnostics at all:\n{}",
         describe(&loaded)
     );
     let plan = loaded.plan.expect("the plan decodes");
@@ -113,7 +113,7 @@ fn each_example_is_valid_with_common_yaml() {
         std::fs::copy(&example, dir.path().join(name)).expect("copy example");
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
-        for csv in std::fs::read_dir(plans().join("data")).expect("plans/data exists") {
+        for csv in std::fs::read_dir(plans().join("data")).expect("plans/mall/data exists") {
             let csv = csv.expect("entry").path();
             std::fs::copy(&csv, data.join(csv.file_name().expect("name"))).expect("copy csv");
         }
@@ -162,14 +162,14 @@ fn every_plan_file_starts_with_the_schema_comment() {
 #[test]
 fn cli_validates_the_plans_directory() {
     // util::ptsplan removes WX_APP_SECRET: unset secrets are warnings, not errors.
-    let out = run(&["validate", "plans/"]);
+    let out = run(&["validate", "plans/mall/"]);
     assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
     assert!(
-        stdout(&out).starts_with("plans/: valid ("),
+        stdout(&out).starts_with("plans/mall/: valid ("),
         "stdout: {}",
         stdout(&out)
     );
-    let report = run(&["validate", "--format", "json", "plans/"]);
+    let report = run(&["validate", "--format", "json", "plans/mall/"]);
     assert_eq!(report.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_str(&stdout(&report)).expect("JSON report");
     assert_eq!(json["valid"], true);

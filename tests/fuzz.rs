@@ -162,7 +162,8 @@ proptest! {
 /// sources, RPS levels and Chinese text (each valid but for one mistake).
 fn bases() -> Vec<String> {
     let mut bases = vec![
-        fs::read_to_string(repo().join("plans/single-api.yaml")).expect("plans/single-api.yaml"),
+        fs::read_to_string(repo().join("plans/mall/single-api.yaml"))
+            .expect("plans/mall/single-api.yaml"),
     ];
     for name in [
         "51-rps-increases.yaml",

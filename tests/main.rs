@@ -3,13 +3,20 @@
 
 mod apply;
 mod client;
+mod data_files;
 mod diagnostics;
 mod emulator;
 mod engine;
 mod examples;
 mod fuzz;
+mod import;
 mod plan;
 mod pts_server;
+mod quickstart;
+mod reliability;
+mod report_html;
+mod run;
+mod sample_app;
 mod schema;
 mod target;
 mod util;

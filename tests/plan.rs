@@ -45,7 +45,7 @@ fn save_all(backend: &Backend, dir: &Path) {
 #[test]
 fn saved_examples_plan_no_changes_and_an_edit_shows_its_field() {
     let backend = start_backend();
-    let plans = repo().join("plans");
+    let plans = repo().join("plans/mall");
     let out = backend.run(&plans, &["plan", "--detailed-exitcode", "--summary"]);
     assert_eq!(
         out.status.code(),
@@ -109,7 +109,7 @@ fn saved_examples_plan_no_changes_and_an_edit_shows_its_field() {
 #[test]
 fn plan_calls_no_mutating_action() {
     let backend = start_backend();
-    let plans = repo().join("plans");
+    let plans = repo().join("plans/mall");
     save_all(&backend, &plans);
     // From now on every mutating action of the API fails: a plan that sent one would fail.
     let reference: serde_json::Value =
@@ -179,7 +179,7 @@ fn a_scene_wide_header_from_the_console_is_replaced_by_apply_and_then_plans_no_c
     let dir = tempfile::tempdir().expect("dir");
     let plans = dir.path().join("plans");
     std::fs::create_dir_all(&plans).expect("mkdir");
-    copy_dir(&repo().join("plans"), &plans);
+    copy_dir(&repo().join("plans/mall"), &plans);
     let apply = [
         "apply",
         "plans",

@@ -149,3 +149,86 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The app secret of the sample apps tests start (not the documented demo secret, so that
+/// a test can tell the value leaked from the documentation quoting it).
+pub const SAMPLE_SECRET: &str = "sample-app-secret-for-tests";
+
+/// A running `ptsplan sample-app` on a free loopback port, killed on drop.
+pub struct SampleApp {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+}
+
+impl Drop for SampleApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SampleApp {
+    /// Sends one request (HTTP/1.1, `Connection: close`) and returns the status and the
+    /// JSON body.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, serde_json::Value) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.addr).expect("connect");
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status line");
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, serde_json::from_str(body).expect("a JSON body"))
+    }
+
+    /// The process, to signal it.
+    pub fn child(&mut self) -> &mut Child {
+        &mut self.child
+    }
+}
+
+/// Starts `ptsplan sample-app --listen 127.0.0.1:0 EXTRA…` and waits for its address line.
+pub fn start_sample_app(extra: &[&str]) -> SampleApp {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptsplan"))
+        .args(["sample-app", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env("SAMPLE_APP_SECRET", SAMPLE_SECRET)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sample app starts");
+    let out = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(out).lines();
+    let first = lines
+        .next()
+        .and_then(Result::ok)
+        .expect("the sample app prints its address");
+    let addr = first
+        .strip_prefix("ptsplan sample-app listening on http://")
+        .expect("the first line names the address")
+        .to_owned();
+    // Keep draining its output: a closed pipe would not stop it, but a full one would block.
+    std::thread::spawn(move || lines.for_each(drop));
+    SampleApp { child, addr }
+}

@@ -1,12 +1,22 @@
 //! Sends an apply's steps through the client, journaling each before and after.
 //!
+//! Phases run one after the other (see [`super::order`]); within a phase, steps touch
+//! different scenes and up to [`Context::parallelism`] of them are in flight at once. The
+//! journal is written by one coordinator only: a step's intent is on disk before the step
+//! is sent, its outcome as soon as it ends, so the journal is consistent at every instant
+//! whatever the parallelism.
+//!
 //! A step whose answer was lost ([`ApiError::OutcomeUnknown`]) is never sent again: the live
 //! state is read and the step is decided from it (a create is found by its marker key and
-//! the fingerprint it was stamped with). The first step that fails stops the apply; the
-//! report of what was done is returned either way, because partial progress is what a
-//! rollback and a reviewer need.
+//! the fingerprint it was stamped with) before that scene's next step or the next phase.
+//! The first step that fails stops the apply: nothing new is sent, the steps already in
+//! flight are awaited and journaled. The report of what was done is returned either way,
+//! because partial progress is what a rollback and a reviewer need.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::journal::{self, Journal, Outcome, Phase, Record};
 use super::order::{Step, StepKind};
@@ -15,8 +25,18 @@ use crate::api::{ApiError, Client};
 use crate::lower::{self, Lowered};
 use crate::plan::Live;
 use crate::wire::{
-    self, DeletePtsScene, MARKER_PARAM, Marker, SavePtsScene, StartPtsScene, StopPtsScene,
+    self, Action as _, DeletePtsScene, GetPtsScene, MARKER_PARAM, Marker, SavePtsScene,
+    SceneStatus, StartPtsScene, StopPtsScene,
 };
+
+/// How many steps of one phase are in flight at once when nothing else is said.
+pub const DEFAULT_PARALLELISM: u16 = 4;
+
+/// How many times a lost answer's resolution reads the live state before giving up.
+const READ_ATTEMPTS: u32 = 5;
+
+/// How long a stopped run may take to wind down before the update that follows gives up.
+const STOP_WAIT: Duration = Duration::from_secs(300);
 
 /// What the executor works on.
 pub struct Context<'a> {
@@ -27,6 +47,8 @@ pub struct Context<'a> {
     pub desired: &'a [Lowered],
     /// The live state the plan was made from.
     pub live: &'a [Live],
+    /// Steps of one phase in flight at once (at least 1).
+    pub parallelism: usize,
 }
 
 /// How one step ended.
@@ -55,7 +77,7 @@ pub enum Event<'a> {
     After(&'a Done),
 }
 
-/// Everything that happened, in order. Returned on failure too.
+/// Everything that happened, in the order steps ended. Returned on failure too.
 #[derive(Debug, Default)]
 pub struct Report {
     pub done: Vec<Done>,
@@ -64,7 +86,7 @@ pub struct Report {
     pub stopped: Option<String>,
 }
 
-/// Runs `steps` in order, appending to `journal`, until one fails.
+/// Runs `steps` phase by phase, appending to `journal`, until one fails.
 pub async fn execute(
     cx: &Context<'_>,
     steps: &[Step],
@@ -72,34 +94,67 @@ pub async fn execute(
     observe: &mut dyn FnMut(Event<'_>),
 ) -> Report {
     let mut report = Report::default();
-    // Ids learned during the apply (created scenes), for the steps that follow.
+    // Ids learned during the apply (created scenes), for the steps of later phases.
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
-    for step in steps {
-        let scene_id = step
-            .scene_id
-            .clone()
-            .or_else(|| ids.get(&step.key).cloned());
-        let intent = Record::Intent {
-            phase: Phase::Apply,
-            step: step.number,
-            action: step.kind,
-            key: step.key.clone(),
-            scene_id: scene_id.clone(),
-            before_fingerprint: step.before_fingerprint.clone(),
-            at: journal::now(),
-        };
-        if let Err(error) = journal.append(&intent) {
-            report.stopped = Some(format!(
-                "cannot write the journal, step {} was not sent: {error}",
-                step.number
-            ));
-            return report;
+    let mut rest = steps;
+    while let Some(first) = rest.first() {
+        let len = rest
+            .iter()
+            .take_while(|s| s.kind.phase() == first.kind.phase())
+            .count();
+        let (phase, later) = rest.split_at(len);
+        run_phase(cx, phase, &mut ids, journal, observe, &mut report).await;
+        if report.stopped.is_some() {
+            break;
         }
-        observe(Event::Before(step));
-        let done = run_step(cx, step, scene_id).await;
+        rest = later;
+    }
+    report
+}
+
+/// Runs the steps of one phase, up to `cx.parallelism` at once; records into `report`.
+async fn run_phase(
+    cx: &Context<'_>,
+    steps: &[Step],
+    ids: &mut BTreeMap<String, String>,
+    journal: &mut Journal,
+    observe: &mut dyn FnMut(Event<'_>),
+    report: &mut Report,
+) {
+    let mut pending = steps.iter();
+    let mut in_flight = FuturesUnordered::new();
+    loop {
+        while report.stopped.is_none() && in_flight.len() < cx.parallelism.max(1) {
+            let Some(step) = pending.next() else { break };
+            let scene_id = step
+                .scene_id
+                .clone()
+                .or_else(|| ids.get(&step.key).cloned());
+            let intent = Record::Intent {
+                phase: Phase::Apply,
+                step: step.number,
+                action: step.kind,
+                key: step.key.clone(),
+                scene_id: scene_id.clone(),
+                before_fingerprint: step.before_fingerprint.clone(),
+                at: journal::now(),
+            };
+            if let Err(error) = journal.append(&intent) {
+                report.stopped = Some(format!(
+                    "cannot write the journal, step {} was not sent: {error}",
+                    step.number
+                ));
+                break;
+            }
+            observe(Event::Before(step));
+            in_flight.push(run_step(cx, step, scene_id));
+        }
+        let Some(done) = in_flight.next().await else {
+            return;
+        };
         let outcome = Record::Outcome {
             phase: Phase::Apply,
-            step: step.number,
+            step: done.step.number,
             outcome: done.outcome,
             request_id: done.request_id.clone(),
             scene_id: done.scene_id.clone(),
@@ -110,28 +165,22 @@ pub async fn execute(
         let written = journal.append(&outcome);
         observe(Event::After(&done));
         if let Some(id) = &done.scene_id {
-            ids.insert(step.key.clone(), id.clone());
+            ids.insert(done.step.key.clone(), id.clone());
         }
-        let ok = done.outcome == Outcome::Ok;
+        let failed = done.outcome != Outcome::Ok;
+        let (number, kind, key) = (done.step.number, done.step.kind, done.step.key.clone());
         report.done.push(done);
+        if report.stopped.is_some() {
+            continue;
+        }
         if let Err(error) = written {
             report.stopped = Some(format!(
-                "cannot write the journal after step {}: {error}",
-                step.number
+                "cannot write the journal after step {number}: {error}"
             ));
-            return report;
-        }
-        if !ok {
-            report.stopped = Some(format!(
-                "step {} ({} `{}`) failed",
-                step.number,
-                step.kind.verb(),
-                step.key
-            ));
-            return report;
+        } else if failed {
+            report.stopped = Some(format!("step {number} ({} `{key}`) failed", kind.verb()));
         }
     }
-    report
 }
 
 /// Reads the live state after an apply and compares every scene it saved with what was
@@ -193,13 +242,7 @@ async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Do
                 );
             };
             let sent = match step.kind {
-                StepKind::Stop => cx
-                    .client
-                    .call(&StopPtsScene {
-                        scene_id: id.clone(),
-                    })
-                    .await
-                    .map(drop),
+                StepKind::Stop => stop_and_wait(cx.client, &id).await,
                 StepKind::Delete => cx
                     .client
                     .call(&DeletePtsScene {
@@ -236,6 +279,56 @@ async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Do
     }
 }
 
+/// Stops the run of scene `id` and waits until the scene no longer runs. A load run is
+/// stopped with `StopPtsScene`; a debug run (which PTS stops only by a plan id apply does
+/// not know) passes each chain once and ends by itself, so it is only waited for; a scene
+/// that no longer runs needs nothing.
+async fn stop_and_wait(client: &Client, id: &str) -> Result<(), ApiError> {
+    if status_of(client, id).await? == Some(SceneStatus::Running) {
+        client
+            .call(&StopPtsScene {
+                scene_id: id.to_owned(),
+            })
+            .await?;
+    }
+    wait_until_stopped(client, id).await
+}
+
+/// The status of scene `id`, read with `GetPtsScene`.
+async fn status_of(client: &Client, id: &str) -> Result<Option<SceneStatus>, ApiError> {
+    let answer = client
+        .call(&GetPtsScene {
+            scene_id: id.to_owned(),
+        })
+        .await?;
+    Ok(answer.scene.and_then(|scene| scene.status))
+}
+
+/// Waits until the scene `id` no longer runs: PTS stops a run asynchronously, and a
+/// running scene cannot be saved. Polls `GetPtsScene`, backing off to 5 s, up to
+/// [`STOP_WAIT`]; a scene still running then is an error (the update is not sent).
+async fn wait_until_stopped(client: &Client, id: &str) -> Result<(), ApiError> {
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(200);
+    loop {
+        let status = status_of(client, id).await?;
+        if !matches!(status, Some(SceneStatus::Running | SceneStatus::Debugging)) {
+            return Ok(());
+        }
+        if started.elapsed() >= STOP_WAIT {
+            return Err(ApiError::Interrupted {
+                action: GetPtsScene::ACTION,
+                cause: format!(
+                    "scene {id} still runs {} s after StopPtsScene",
+                    STOP_WAIT.as_secs()
+                ),
+            });
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
 /// Decides a step whose answer was lost by reading the live state (never by resending).
 async fn resolve(
     cx: &Context<'_>,
@@ -253,7 +346,7 @@ async fn resolve(
         request_id: None,
         error: Some(lost.to_string()),
     };
-    let live = match crate::live::read_all(cx.client).await {
+    let live = match read_settled(cx.client).await {
         Ok(live) => live,
         Err(error) => {
             done.resolved_by_read = false;
@@ -286,6 +379,25 @@ async fn resolve(
         ));
     }
     done
+}
+
+/// The live state, read again (up to [`READ_ATTEMPTS`] times, backing off) when a read
+/// fails: other steps of the phase may still be in flight, and a scene deleted between the
+/// listing and its `GetPtsScene` makes one read fail. Reads are harmless to repeat.
+async fn read_settled(client: &Client) -> Result<Vec<Live>, ApiError> {
+    let mut pause = Duration::from_millis(100);
+    let mut attempt = 1;
+    loop {
+        match crate::live::read_all(client).await {
+            Ok(live) => return Ok(live),
+            Err(error) if attempt >= READ_ATTEMPTS => return Err(error),
+            Err(_) => {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+        }
+    }
 }
 
 /// The desired scene of a create or update step, with the live ids for an update.

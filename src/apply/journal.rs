@@ -10,7 +10,7 @@
 //! Every line is passed through the plan's [`Redactor`] before it is written.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -86,9 +86,31 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (creating it if needed) the journal at `path` for appending.
+    /// Opens (creating it if needed) the journal at `path` for appending. A new journal's
+    /// directory entry is synced too, so that it survives a power loss. A last line left
+    /// incomplete by a killed process is ended first, so the records appended after it stay
+    /// one a line (readers skip the torn one).
     pub fn open(path: &Path, redactor: Redactor) -> std::io::Result<Journal> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let existed = path.exists();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(path)?;
+        if existed {
+            let len = file.metadata()?.len();
+            if len > 0 {
+                let mut last = [0u8; 1];
+                file.seek(SeekFrom::Start(len - 1))?;
+                file.read_exact(&mut last)?;
+                if last[0] != b'\n' {
+                    file.write_all(b"\n")?;
+                    file.sync_data()?;
+                }
+            }
+        } else if let Some(dir) = path.parent() {
+            crate::evidence::sync_dir(dir)?;
+        }
         Ok(Journal { file, redactor })
     }
 
@@ -149,5 +171,16 @@ mod tests {
         );
         assert!(lines[1].contains("\"outcome\":\"failed\""), "{}", lines[1]);
         assert!(!text.contains("hunter22"));
+
+        // A record torn by a kill is ended before the next one is appended.
+        std::fs::write(&path, format!("{}\n{{\"record\":\"int", lines[0])).expect("tear");
+        let mut journal = Journal::open(&path, Redactor::default()).expect("reopen");
+        journal.append(&intent).expect("append");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let parsed: Vec<bool> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Record>(l).is_ok())
+            .collect();
+        assert_eq!(parsed, [true, false, true], "{text}");
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! - [`order`] turns the plan's scene changes into numbered steps in a safe order.
 //! - [`journal`] is the write-ahead journal: a record before each mutation, one after.
-//! - [`executor`] sends the steps through the client, stamps the ownership marker with the
+//! - [`executor`] sends the steps through the client (steps of one phase in parallel), stamps the ownership marker with the
 //!   applied fingerprint, resolves lost answers by reading, and stops at the first failure;
 //!   what was done is returned as data even then (after Terraform's apply).
+//! - [`saved`] applies a saved plan only if the live scenes it touches did not move.
 //! - [`rollback`] restores touched scenes to their before-images and deletes what was
 //!   created, comparing with the live state first, so running it twice is harmless.
 //!
@@ -14,6 +15,7 @@ pub mod executor;
 pub mod journal;
 pub mod order;
 pub mod rollback;
+pub mod saved;
 
 use crate::plan::Live;
 use crate::wire::{self, Marker};

@@ -33,7 +33,7 @@ pub enum StepKind {
 
 impl StepKind {
     /// The phase a kind belongs to (lower runs first).
-    fn phase(self) -> u8 {
+    pub fn phase(self) -> u8 {
         match self {
             StepKind::Stop => 0,
             StepKind::Update => 1,

@@ -1,36 +1,48 @@
-//! `ptsplan apply [PATH]`: plan, confirm, then perform the changes in order, journaled,
-//! with an evidence bundle and a rollback record.
+//! `ptsplan apply [PLANFILE | PATH]`: perform a plan's changes in order, journaled, with an
+//! evidence bundle and a rollback record.
 //!
-//! Confirmation: `yes` on a terminal, or `--auto-approve`; without a terminal and without
-//! the flag it refuses before reading anything. On failure it stops and prints the command
-//! that undoes what was done (`--rollback-on-failure` runs it). Exit codes: 0 (applied, or
-//! nothing to do), 1 (refused, invalid plan, or a step failed).
+//! Two inputs. Plan files (a YAML file or a directory): apply plans them exactly as `plan`
+//! does, prints the plan and asks for confirmation — `yes` on a terminal, or
+//! `--auto-approve`; without a terminal and without the flag it refuses before reading
+//! anything. A saved plan (`plan -o FILE`, recognised by its content): it was reviewed
+//! already, so it is applied without asking (as Terraform applies a saved plan), but only
+//! if every live scene it touches is still as it was when the plan was saved; otherwise
+//! nothing is sent and the exit code is 3 (stale plan).
+//!
+//! On failure it stops and prints the command that undoes what was done
+//! (`--rollback-on-failure` runs it). Exit codes: 0 (applied, or nothing to do), 1
+//! (refused, invalid plan, or a step failed), 3 (stale saved plan).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use super::backend::connect_with_runtime;
 use super::plan::{Prepared, prepare};
+use super::progress::{Progress, word};
 use super::rollback::undo;
+use super::run::RunFlags;
 use super::{Exit, GlobalArgs, default_plan_dir};
-use crate::apply::executor::{self, Context, Done, Event};
+use crate::apply::executor::{self, Context, DEFAULT_PARALLELISM, Done, Event};
 use crate::apply::journal::Outcome;
 use crate::apply::order::{self, Step, StepKind};
+use crate::apply::saved;
 use crate::evidence::{self, BeforeImages, Bundle, Meta, RollbackRecord};
-use crate::plan::Options;
+use crate::plan::{Options, planfile};
+use crate::redact::Redactor;
 use crate::render::plan as render;
 
 /// Arguments of `ptsplan apply`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The plan: a plan file, or a directory whose *.yaml files form one plan.
-    /// Default: ./plans if it exists, else the current directory.
-    #[arg(value_name = "PATH")]
+    /// A saved plan (`ptsplan plan -o FILE`), or the plan: a plan file, or a directory whose
+    /// *.yaml files form one plan. Default: ./plans if it exists, else the current directory.
+    #[arg(value_name = "PLANFILE|PATH")]
     pub path: Option<PathBuf>,
     /// Apply without asking (for CI). Without it, apply asks on a terminal and refuses
-    /// elsewhere.
+    /// elsewhere. A saved plan is applied without asking.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Delete owned scenes that left the plan.
+    /// Delete owned scenes that left the plan (for a saved plan, give it to `plan -o`).
     #[arg(long)]
     pub prune: bool,
     /// When a step fails, undo what was done (as `ptsplan rollback` would) before exiting.
@@ -40,46 +52,124 @@ pub struct Args {
     /// output/ptsplan).
     #[arg(long, value_name = "DIR")]
     pub evidence_dir: Option<PathBuf>,
+    /// How many independent steps (different scenes, same phase) are sent at once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLELISM,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+    /// After the changes, run the scenes whose `run` policy asks for it (`on_apply`; and
+    /// `on_change` when changed), as `ptsplan run` does, reports into the same bundle.
+    #[arg(long)]
+    pub run: bool,
+    /// How runs go with `--run`.
+    #[command(flatten)]
+    pub run_flags: RunFlags,
 }
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: Args) -> Exit {
-    let interactive = std::io::stdin().is_terminal();
-    if !args.auto_approve && !interactive {
+    let path = args.path.clone().unwrap_or_else(default_plan_dir);
+    let saved = planfile::is_saved_plan(&path);
+    if saved && args.prune {
+        eprintln!(
+            "error: --prune cannot change a saved plan; save it with `ptsplan plan --prune -o {}`",
+            path.display()
+        );
+        return Exit::Usage;
+    }
+    if saved && args.run {
+        eprintln!(
+            "error: --run needs the plan files (a saved plan holds no thresholds); apply {} \
+             first, then `ptsplan run SCENE… --plan PATH`",
+            path.display()
+        );
+        return Exit::Usage;
+    }
+    if !saved && !args.auto_approve && !std::io::stdin().is_terminal() {
         eprintln!(
             "error: apply needs confirmation and standard input is not a terminal; \
-             review the plan with `ptsplan plan`, then run `ptsplan apply --auto-approve`"
+             review the plan with `ptsplan plan`, then run `ptsplan apply --auto-approve` \
+             (or save it with `ptsplan plan -o plan.json` and run `ptsplan apply plan.json`)"
         );
         return Exit::Error;
     }
-    let path = args.path.clone().unwrap_or_else(default_plan_dir);
-    let options = Options {
-        prune: args.prune,
-        run: false,
+    let prepared = if saved {
+        prepare_saved(global, &path)
+    } else {
+        let options = Options {
+            prune: args.prune,
+            run: args.run,
+        };
+        prepare(global, &path, options)
     };
-    let mut prepared = match prepare(global, &path, options) {
+    let prepared = match prepared {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let secret = prepared
-        .connection
-        .settings
-        .credential
-        .credential
-        .access_key_secret()
-        .to_owned();
-    prepared.redactor.add(&secret);
     let text = render::text(&prepared.proposal, &prepared.redactor);
     print(&text);
     if !prepared.proposal.has_changes() {
         return Exit::Ok;
     }
-    if !args.auto_approve && !confirmed() {
+    if !saved && !args.auto_approve && !confirmed() {
         eprintln!("Apply cancelled.");
         return Exit::Error;
     }
     let root = args.evidence_dir.clone().unwrap_or_else(evidence_root);
-    apply(global, &prepared, &root, args.rollback_on_failure)
+    apply(global, &prepared, &root, &args)
+}
+
+/// Reads a saved plan, resolves its secrets from the environment, reads the live state and
+/// checks that every scene it touches is as it was when the plan was saved.
+fn prepare_saved(global: &GlobalArgs, path: &Path) -> Result<Prepared, Exit> {
+    let fail = |error: planfile::PlanFileError| {
+        eprintln!("error: {error}");
+        Exit::Error
+    };
+    let saved_plan = planfile::read(path).map_err(fail)?;
+    let mut redactor = Redactor::default();
+    let lookup = |name: &str| std::env::var(name).ok();
+    let desired = saved::desired(path, &saved_plan, &lookup, &mut redactor).map_err(fail)?;
+    let (connection, runtime) = connect_with_runtime(global)?;
+    connection.redact_credentials(&mut redactor);
+    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
+        Ok(live) => live,
+        Err(error) => return Err(connection.report(global, &error)),
+    };
+    let proposal = match saved::proposal(&saved_plan, &desired, &live) {
+        Ok(proposal) => proposal,
+        Err(moved) => {
+            eprintln!(
+                "error: the saved plan {} is stale: {} scene(s) it changes moved since it was made ({}):",
+                path.display(),
+                moved.len(),
+                saved_plan.created_at
+            );
+            for m in &moved {
+                eprintln!("  scene.{}: {}", m.key, m.why);
+            }
+            eprintln!(
+                "Nothing was applied. Plan again (`ptsplan plan -o {}`), review it, and apply the new plan.",
+                path.display()
+            );
+            return Err(Exit::StalePlan);
+        }
+    };
+    Ok(Prepared {
+        files: vec![path.to_path_buf()],
+        // A saved plan holds wire scenes only; `--run` (which needs thresholds) is refused.
+        plan: crate::spec::model::Plan::default(),
+        workspace: saved_plan.workspace,
+        desired,
+        redactor,
+        connection,
+        runtime,
+        live,
+        proposal,
+        // Saved plans do not carry local data files yet: their objects must be stored by
+        // an apply of the plan files (docs/commands.md).
+        data: super::plan::data_store(global)?,
+        data_files: Vec::new(),
+    })
 }
 
 /// Asks on the terminal; only `yes` confirms.
@@ -91,7 +181,11 @@ fn confirmed() -> bool {
 }
 
 /// Writes the bundle, runs the steps, writes the outcome.
-fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_failure: bool) -> Exit {
+fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, args: &Args) -> Exit {
+    // Scenes name their data files by OSS address: the objects must exist first.
+    if let Err(exit) = super::upload::store_data_files(global, prepared) {
+        return exit;
+    }
     let redactor = &prepared.redactor;
     let bundle = match Bundle::create(root, redactor.clone()) {
         Ok(bundle) => bundle,
@@ -103,7 +197,11 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
             return Exit::Error;
         }
     };
-    let steps = order::steps(&prepared.proposal);
+    // Runs are not apply steps: `--run` hands them to the run module after the changes.
+    let steps: Vec<Step> = order::steps(&prepared.proposal)
+        .into_iter()
+        .filter(|step| step.kind != StepKind::Start)
+        .collect();
     let started = crate::apply::journal::now();
     let mut meta = meta(prepared, started);
     if let Err(error) = write_records(prepared, &bundle, &steps, &meta) {
@@ -123,32 +221,18 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
             return Exit::Error;
         }
     };
+    // Scenes taken over with `adopt` are updated as if already owned (plan::adopt).
+    let live =
+        crate::plan::adopt::as_owned(&prepared.live, &prepared.proposal, &prepared.workspace);
     let cx = Context {
         client: &prepared.connection.client,
         workspace: &prepared.workspace,
         desired: &prepared.desired,
-        live: &prepared.live,
+        live: &live,
+        parallelism: usize::from(args.parallelism),
     };
-    let total = steps.len();
-    let quiet = global.quiet;
-    let mut observe = |event: Event<'_>| {
-        if quiet {
-            return;
-        }
-        match event {
-            Event::Before(step) => eprintln!(
-                "[{}/{total}] {} scene.{}…",
-                step.number,
-                step.kind.verb(),
-                step.key
-            ),
-            Event::After(done) => eprintln!(
-                "[{}/{total}] {}",
-                done.step.number,
-                redactor.redact(&describe(done))
-            ),
-        }
-    };
+    let mut progress = Progress::new(steps.len(), global.quiet, redactor.clone());
+    let mut observe = |event: Event<'_>| progress.event(event);
     let report =
         prepared
             .runtime
@@ -192,7 +276,10 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
             bundle.dir.display()
         );
         if inconsistent.is_empty() {
-            return Exit::Ok;
+            return match args.run.then_some(&args.run_flags) {
+                Some(flags) => super::run::after_apply(global, prepared, bundle, flags),
+                None => Exit::Ok,
+            };
         }
         eprintln!("\nerror: the backend holds something other than what was applied:");
         for line in &inconsistent {
@@ -203,7 +290,7 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
     };
     eprintln!("\nerror: apply stopped: {}", redactor.redact(&stopped));
     eprintln!("Evidence: {}", bundle.dir.display());
-    if rollback_on_failure {
+    if args.rollback_on_failure {
         eprintln!("Rolling back (--rollback-on-failure)…");
         let _ = undo(global, &prepared.connection, &prepared.runtime, &bundle.dir);
     } else {
@@ -213,7 +300,7 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, rollback_on_fail
 }
 
 /// meta.json as of the start.
-fn meta(prepared: &Prepared, started: String) -> Meta {
+pub(super) fn meta(prepared: &Prepared, started: String) -> Meta {
     let settings = &prepared.connection.settings;
     Meta {
         format: evidence::FORMAT,
@@ -267,7 +354,12 @@ fn write_records(
         None
     } else {
         let path = evidence::before_images_path(&std::env::current_dir()?, &bundle.id);
-        evidence::write_before_images(&path, &images)?;
+        if !evidence::write_before_images(&path, &images, &prepared.redactor)? {
+            eprintln!(
+                "warning: a secret of the scenes cannot be stored as a `${{secret.NAME}}` reference; the before-images {} keep it, readable by you only",
+                path.display()
+            );
+        }
         Some(path)
     };
     bundle.write_json("meta.json", meta)?;
@@ -284,42 +376,6 @@ fn write_records(
             steps: steps.to_vec(),
         },
     )
-}
-
-/// One line for a finished step.
-fn describe(done: &Done) -> String {
-    let id = done
-        .scene_id
-        .as_deref()
-        .map(|id| format!(" (id {id})"))
-        .unwrap_or_default();
-    let read = if done.resolved_by_read {
-        ", decided by reading the live state"
-    } else {
-        ""
-    };
-    match (done.outcome, &done.error) {
-        (Outcome::Ok, _) => format!(
-            "{} scene.{}: ok{id}{read}",
-            done.step.kind.verb(),
-            done.step.key
-        ),
-        (outcome, error) => format!(
-            "{} scene.{}: {}{read}: {}",
-            done.step.kind.verb(),
-            done.step.key,
-            word(outcome),
-            error.as_deref().unwrap_or("")
-        ),
-    }
-}
-
-fn word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Ok => "ok",
-        Outcome::Failed => "failed",
-        Outcome::Unknown => "outcome unknown",
-    }
 }
 
 fn count(done: &[Done], kind: StepKind) -> usize {
@@ -369,7 +425,7 @@ fn summary(
 
 /// Where bundles go without `--evidence-dir`: `[evidence] dir` of ptsplan.toml (relative
 /// to its directory), else output/ptsplan.
-fn evidence_root() -> PathBuf {
+pub(super) fn evidence_root() -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut sources = crate::diag::Sources::default();
     crate::config::discover(&cwd, &mut sources)

@@ -49,6 +49,16 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Registers the credential's secrets (access key secret, STS token) in `redactor`:
+    /// they must never reach output, journals or evidence.
+    pub fn redact_credentials(&self, redactor: &mut crate::redact::Redactor) {
+        let credential = &self.settings.credential.credential;
+        redactor.add(credential.access_key_secret());
+        if let Some(token) = credential.security_token() {
+            redactor.add(token);
+        }
+    }
+
     /// Prints an API error as a diagnostic naming the credential source.
     pub fn report(&self, global: &GlobalArgs, error: &ApiError) -> Exit {
         let source = self.settings.credential.source.to_string();

@@ -116,7 +116,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     })
 }
 
-fn resolve(listen: &str) -> Result<SocketAddr, String> {
+pub(super) fn resolve(listen: &str) -> Result<SocketAddr, String> {
     listen
         .to_socket_addrs()
         .map_err(|e| format!("--listen {listen}: {e}"))?
@@ -177,7 +177,7 @@ fn print_banner(
 }
 
 /// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         let mut terminate =

@@ -15,6 +15,9 @@ pub enum Exit {
     StalePlan = 3,
     /// `run`: the run finished but its thresholds failed.
     ThresholdsFailed = 4,
+    /// `run`: interrupted with Ctrl-C; the scene was stopped on the backend first (128 +
+    /// SIGINT, as shells report it).
+    Interrupted = 130,
     /// Bad command-line usage (EX_USAGE), kept apart from 1 and 2 for CI scripts.
     Usage = 64,
 }

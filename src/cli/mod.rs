@@ -5,14 +5,26 @@
 
 mod apply;
 mod backend;
+mod baseline;
+mod compare;
 mod embedded;
 mod emulator;
 mod engine;
 mod exit;
+mod import;
+mod lifted;
 mod plan;
+mod progress;
+mod reproduce;
 mod rollback;
+mod run;
+mod sample_app;
+mod scene_ref;
 mod scenes;
 mod schema;
+mod status;
+mod stop;
+mod upload;
 mod validate;
 
 use std::process::ExitCode;
@@ -97,16 +109,34 @@ pub enum Command {
     Schema(schema::Args),
     /// Show what apply would change: read live scenes, diff them against the plan.
     Plan(plan::Args),
-    /// Perform the plan's changes in order, journaled, with evidence and a rollback record.
+    /// Perform a plan's (or a reviewed saved plan's) changes in order, journaled, with evidence
+    /// and a rollback record.
     Apply(apply::Args),
     /// Undo an apply from its evidence bundle (safe to run again).
     Rollback(rollback::Args),
+    /// Run scenes: debug run, load, live progress, report judged against the thresholds.
+    Run(run::Args),
+    /// Stop running load tests of scenes and wait until they stopped.
+    Stop(stop::Args),
+    /// Show whether scenes are running.
+    Status(status::Args),
+    /// A scene's PTS baseline: `baseline set SCENE REPORT_ID`, `baseline show SCENE`.
+    Baseline(baseline::Args),
     /// Read-only inventory of the backend's scenes: `scenes list`, `scenes get ID`.
     Scenes(scenes::Args),
     /// The local PTS-compatible backend (`emulator serve`).
     Emulator(emulator::Args),
     /// Run scenes with the local load engine.
     Engine(engine::Args),
+    /// Write plan files for existing PTS scenes, adopted into the workspace on apply.
+    Import(import::Args),
+    /// Write a plan file that re-creates the scene a past run ran (report or evidence).
+    Reproduce(reproduce::Args),
+    /// Compare two runs: configuration diff and metrics with deltas.
+    Compare(compare::Args),
+    /// Serve the sample mini-program back end (token endpoint, order APIs) on loopback:
+    /// the target of plans/quickstart.yaml.
+    SampleApp(sample_app::Args),
 }
 
 /// Entry point of the binary: parse, run, map to an exit code.
@@ -130,9 +160,17 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Rollback(args) => rollback::run(&cli.global, args),
+        Command::Run(args) => run::run(&cli.global, args),
+        Command::Stop(args) => stop::run(&cli.global, args),
+        Command::Status(args) => status::run(&cli.global, args),
+        Command::Baseline(args) => baseline::run(&cli.global, args),
         Command::Scenes(args) => scenes::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(args),
         Command::Engine(args) => engine::run(&cli.global, args),
+        Command::Import(args) => import::run(&cli.global, args),
+        Command::Reproduce(args) => reproduce::run(&cli.global, args),
+        Command::Compare(args) => compare::run(&cli.global, args),
+        Command::SampleApp(args) => sample_app::run(args),
     };
     outcome.into()
 }

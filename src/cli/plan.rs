@@ -133,6 +133,8 @@ pub(super) struct Prepared {
     pub files: Vec<PathBuf>,
     /// The plan's workspace.
     pub workspace: String,
+    /// The checked plan (defaults merged): what runs judge their scenes by.
+    pub plan: crate::spec::model::Plan,
     /// The desired scenes.
     pub desired: Vec<Lowered>,
     /// The secret values resolved by lowering.
@@ -142,6 +144,10 @@ pub(super) struct Prepared {
     /// The live state read.
     pub live: Vec<Live>,
     pub proposal: plan::Plan,
+    /// Where data files are stored (`[data]`).
+    pub data: crate::oss::DataStore,
+    /// The local data files the desired scenes name, for `apply` to upload.
+    pub data_files: Vec<crate::oss::DataFile>,
 }
 
 /// Checks and lowers the plan at `path`, connects, reads the live state and plans.
@@ -156,8 +162,10 @@ pub(super) fn prepare(
     path: &Path,
     options: Options,
 ) -> Result<Prepared, Exit> {
+    let data = data_store(global)?;
     std::thread::scope(|scope| {
-        let checking = scope.spawn(|| check_and_lower(path));
+        let store = data.clone();
+        let checking = scope.spawn(move || check_and_lower(path, &store));
         let connected = connect_with_runtime(global);
         let reading = connected.as_ref().ok().map(|(connection, runtime)| {
             let client = connection.client.clone();
@@ -170,23 +178,19 @@ pub(super) fn prepare(
             stderr_renderer(global)
                 .render_all(&checked.loaded.diagnostics, &checked.loaded.sources)
         );
-        let plan_file = match (&checked.loaded.plan, &checked.lowered) {
-            (Some(plan_file), Some(Ok(_))) => plan_file,
-            _ => {
-                if let Some(reading) = &reading {
-                    reading.abort();
-                }
-                report_invalid(path, &checked);
-                return Err(Exit::Error);
+        let (Some(plan_file), Some(Ok(_))) = (&checked.loaded.plan, &checked.lowered) else {
+            if let Some(reading) = &reading {
+                reading.abort();
             }
+            report_invalid(path, &checked);
+            return Err(Exit::Error);
         };
         let (connection, runtime) = connected?;
-        let read = match reading {
-            Some(reading) => runtime.block_on(reading),
-            None => return Err(Exit::Error),
+        let Some(reading) = reading else {
+            return Err(Exit::Error);
         };
-        let read = match read {
-            Ok(Ok(read)) => read,
+        let (live, live_views): (Vec<Live>, Vec<plan::Viewed>) = match runtime.block_on(reading) {
+            Ok(Ok(read)) => read.into_iter().unzip(),
             Ok(Err(error)) => return Err(connection.report(global, &error)),
             Err(error) => {
                 let error = crate::api::ApiError::Interrupted {
@@ -196,39 +200,56 @@ pub(super) fn prepare(
                 return Err(connection.report(global, &error));
             }
         };
-        let Some(Ok((desired, redactor))) = checked.lowered else {
+        let Some(Ok(lowering)) = checked.lowered else {
             return Err(Exit::Error);
         };
-        let viewed: Vec<(&Live, Option<&plan::Viewed>)> =
-            read.iter().map(|(l, v)| (l, Some(v))).collect();
+        let crate::lower::Lowering {
+            scenes: desired,
+            mut redactor,
+            files: data_files,
+        } = lowering;
+        connection.redact_credentials(&mut redactor);
         let mut proposal = plan::plan_viewed(
             &plan_file.workspace,
             &desired,
             &checked.desired_views,
-            &viewed,
+            &live,
+            Some(&live_views),
             options,
         );
-        let live: Vec<Live> = read.into_iter().map(|(live, _)| live).collect();
         proposal.estimates = plan_file
             .scenes
             .iter()
             .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
             .collect();
+        proposal
+            .notes
+            .extend(changed_data_files(&data_files, &live));
+        if !data_files.is_empty() {
+            let refusal = data.unusable_with(&connection.settings.endpoint);
+            proposal
+                .notes
+                .extend(refusal.map(|reason| format!("{reason}; apply will refuse")));
+        }
         Ok(Prepared {
             files: checked.loaded.files.clone(),
             workspace: plan_file.workspace.clone(),
+            plan: plan_file.clone(),
             desired,
             redactor,
             connection,
             runtime,
             live,
             proposal,
+            data,
+            data_files,
         })
     })
 }
 
-/// What lowering gives: the desired scenes and the secrets resolved, or what was not.
-type LowerResult = Result<(Vec<Lowered>, Redactor), Vec<crate::lower::Unresolved>>;
+/// What lowering gives: the desired scenes, the secrets resolved and the data files, or
+/// what could not be resolved.
+type LowerResult = Result<crate::lower::Lowering, Vec<crate::lower::Unresolved>>;
 
 /// A checked plan and, when it is valid, its lowering.
 struct Checked {
@@ -250,8 +271,8 @@ impl Checked {
 }
 
 /// Checks the plan at `path` as `validate --require-env` does and, when it is valid, lowers
-/// it. Prints nothing.
-fn check_and_lower(path: &Path) -> Checked {
+/// it with `data`. Prints nothing.
+fn check_and_lower(path: &Path, data: &crate::oss::DataStore) -> Checked {
     let lookup = |name: &str| std::env::var(name).ok();
     let env = Env {
         now: jiff::Timestamp::now(),
@@ -260,11 +281,20 @@ fn check_and_lower(path: &Path) -> Checked {
     };
     let loaded = spec::check(path, &env);
     let lowered = match (&loaded.plan, loaded.diagnostics.has_errors()) {
-        (Some(plan_file), false) => Some(crate::lower::lower(plan_file, &plan_dir(path), &lookup)),
+        (Some(plan_file), false) => Some(crate::lower::lower_with(
+            plan_file,
+            &plan_dir(path),
+            &lookup,
+            data,
+        )),
         _ => None,
     };
     let desired_views = match &lowered {
-        Some(Ok((desired, _))) => desired.iter().map(|d| plan::Viewed::of(&d.scene)).collect(),
+        Some(Ok(lowering)) => lowering
+            .scenes
+            .iter()
+            .map(|d| plan::Viewed::of(&d.scene))
+            .collect(),
         _ => Vec::new(),
     };
     Checked {
@@ -289,6 +319,45 @@ fn report_invalid(path: &Path, checked: &Checked) {
             path.display()
         );
     }
+}
+
+/// The `[data]` store of `ptsplan.toml`; problems are printed.
+pub(super) fn data_store(global: &GlobalArgs) -> Result<crate::oss::DataStore, Exit> {
+    let mut sources = crate::diag::Sources::default();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let loaded = crate::config::discover(&cwd, &mut sources)
+        .map_err(|diagnostic| super::backend::report(global, &diagnostic, &sources))?;
+    loaded.file.data.store().map_err(|message| {
+        let diagnostic = crate::diag::Diagnostic::error("config::data", message)
+            .with_help("see docs/configuration.md, [data]");
+        super::backend::report(global, &diagnostic, &sources)
+    })
+}
+
+/// A note per local data file no live scene holds yet: its path, row count and hash (never
+/// its content) and the address it gets; `apply` uploads it.
+fn changed_data_files(files: &[crate::oss::DataFile], live: &[Live]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|file| {
+            !live.iter().any(|l| {
+                l.scene
+                    .file_parameter_list
+                    .iter()
+                    .any(|f| f.file_oss_address.as_deref() == Some(file.address.as_str()))
+            })
+        })
+        .map(|file| {
+            format!(
+                "data file {} has new content: {} rows, sha256 {}…, {} bytes; apply stores it as {}",
+                file.path,
+                file.rows,
+                file.short_hash(),
+                file.size,
+                file.address
+            )
+        })
+        .collect()
 }
 
 /// The directory relative data files are resolved against.

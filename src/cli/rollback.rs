@@ -1,6 +1,7 @@
 //! `ptsplan rollback EVIDENCE_DIR`: undo an apply from its evidence bundle.
 //!
-//! Reads the bundle's `rollback.json` and the before-images it names, compares every scene
+//! Reads the bundle's `rollback.json` and the before-images it names (their
+//! `${secret.NAME}` references resolved from the environment), compares every scene
 //! the apply touched with the live state, and restores or deletes only what differs; each
 //! mutation is appended to the bundle's journal (`"phase": "rollback"`). Safe to run again.
 //! Exit codes: 0 (everything is as before the apply), 1 (an error, or a scene that could
@@ -39,23 +40,18 @@ pub(super) fn undo(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
 ) -> Exit {
-    let (record, images) = match evidence::read_rollback(dir) {
+    // The rollback's journal lines hold keys, ids and error messages; the credential's
+    // secrets and the secrets the before-images refer to are the ones they could meet.
+    let mut redactor = Redactor::default();
+    connection.redact_credentials(&mut redactor);
+    let lookup = |name: &str| std::env::var(name).ok();
+    let (record, images) = match evidence::read_rollback(dir, &lookup, &mut redactor) {
         Ok(read) => read,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", redactor.redact(&error));
             return Exit::Error;
         }
     };
-    // The rollback's journal lines hold keys, ids and error messages; the access key secret
-    // is the one secret they could meet (the before-images are never written there).
-    let mut redactor = Redactor::default();
-    redactor.add(
-        connection
-            .settings
-            .credential
-            .credential
-            .access_key_secret(),
-    );
     let path = dir.join(evidence::JOURNAL);
     let mut journal = match Journal::open(&path, redactor.clone()) {
         Ok(journal) => journal,

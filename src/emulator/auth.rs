@@ -137,7 +137,7 @@ impl Keys {
         self.access_keys.first()
     }
 
-    fn secret(&self, id: &str) -> Option<&str> {
+    pub(crate) fn secret(&self, id: &str) -> Option<&str> {
         self.access_keys
             .iter()
             .find(|key| key.id == id)

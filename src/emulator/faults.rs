@@ -5,10 +5,13 @@
 //! Faults are set at start (`--fault SPEC`, see [`Faults::apply_spec`]) or at run time with
 //! `PUT /_emulator/faults` and a JSON [`Faults`] body; `GET /_emulator/faults` shows them.
 //! Injected answers carry the header `x-ptsplan-fault` so tests can tell them from real ones.
+//!
+//! A held mutation (`hold_mutation`) is neither applied nor answered until the faults are
+//! replaced: a test can kill a client while it waits on a mutation, at a point it chose.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +36,10 @@ pub struct Faults {
     /// The N-th mutation is applied and committed, then the connection is closed without an
     /// answer. Fires once.
     pub drop_after_mutation: Option<u64>,
+    /// The N-th mutation is held: not applied and not answered until the faults are
+    /// replaced (or 10 minutes passed), then answered `503 ServiceUnavailable`, still not
+    /// applied. Fires once.
+    pub hold_mutation: Option<u64>,
 }
 
 /// A `--fault` value that cannot be read.
@@ -53,6 +60,7 @@ impl Faults {
     /// | `throttle=0.2` | throttling rate |
     /// | `fail-mutation=3` | the 3rd mutation fails |
     /// | `drop-after-mutation=2` | the 2nd mutation commits, then the connection drops |
+    /// | `hold-mutation=4` | the 4th mutation waits, unapplied, until the faults are replaced |
     pub fn apply_spec(&mut self, spec: &str) -> Result<(), FaultSpecError> {
         let error = |reason: &str| FaultSpecError {
             spec: spec.to_owned(),
@@ -103,9 +111,10 @@ impl Faults {
             "throttle" => self.throttle_rate = rate(value)?,
             "fail-mutation" => self.fail_mutation = Some(count(value)?),
             "drop-after-mutation" => self.drop_after_mutation = Some(count(value)?),
+            "hold-mutation" => self.hold_mutation = Some(count(value)?),
             _ => {
                 return Err(error(
-                    "unknown fault; expected latency, error, throttle, fail-mutation or drop-after-mutation",
+                    "unknown fault; expected latency, error, throttle, fail-mutation, drop-after-mutation or hold-mutation",
                 ));
             }
         }
@@ -129,6 +138,9 @@ impl Faults {
 pub(crate) struct FaultState {
     faults: Mutex<Faults>,
     mutations: AtomicU64,
+    /// How many times the faults were replaced; a held mutation waits for it to change.
+    generation: AtomicU64,
+    replaced: Condvar,
 }
 
 /// What to do with a mutation after checking the faults.
@@ -138,7 +150,12 @@ pub(crate) enum MutationFault {
     None,
     /// Apply, then drop the connection.
     DropAfter,
+    /// Wait for the faults of this generation to be replaced ([`FaultState::hold`]).
+    Hold(u64),
 }
+
+/// The longest a held mutation waits (a test that forgot to release it still ends).
+const HOLD_LIMIT: Duration = Duration::from_secs(600);
 
 /// Marks an error as injected.
 fn injected(mut error: ApiError) -> ApiError {
@@ -151,6 +168,8 @@ impl FaultState {
         FaultState {
             faults: Mutex::new(faults),
             mutations: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
+            replaced: Condvar::new(),
         }
     }
 
@@ -163,6 +182,25 @@ impl FaultState {
     pub fn set(&self, faults: Faults) {
         *self.lock() = faults;
         self.mutations.store(0, Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.replaced.notify_all();
+    }
+
+    /// Waits until the faults of `generation` are replaced, then refuses the held mutation
+    /// (it was never applied). Blocks the calling thread.
+    pub fn hold(&self, generation: u64) -> ApiError {
+        let guard = self.lock();
+        let _released = self
+            .replaced
+            .wait_timeout_while(guard, HOLD_LIMIT, |_| {
+                self.generation.load(Ordering::SeqCst) == generation
+            })
+            .unwrap_or_else(|p| p.into_inner());
+        injected(ApiError::new(
+            "ServiceUnavailable",
+            "The request was held and released without being applied (injected fault).",
+            503,
+        ))
     }
 
     /// The added latency.
@@ -214,6 +252,10 @@ impl FaultState {
             faults.drop_after_mutation = None;
             return Ok(MutationFault::DropAfter);
         }
+        if faults.hold_mutation == Some(n) {
+            faults.hold_mutation = None;
+            return Ok(MutationFault::Hold(self.generation.load(Ordering::SeqCst)));
+        }
         Ok(MutationFault::None)
     }
 
@@ -236,9 +278,11 @@ mod tests {
             "throttle=0.5",
             "fail-mutation=3",
             "drop-after-mutation=2",
+            "hold-mutation=4",
         ] {
             faults.apply_spec(spec).expect(spec);
         }
+        assert_eq!(faults.hold_mutation, Some(4));
         assert_eq!(faults.latency_ms, 2000);
         assert_eq!(faults.error_rate["*"], 0.25);
         assert_eq!(faults.error_rate["StartPtsScene"], 1.0);
@@ -265,6 +309,25 @@ mod tests {
         assert_eq!(state.mutation().expect_err("2nd").status, 500);
         assert_eq!(state.mutation().expect("3rd"), MutationFault::DropAfter);
         assert_eq!(state.mutation().expect("4th"), MutationFault::None);
+    }
+
+    #[test]
+    fn a_held_mutation_waits_until_the_faults_are_replaced() {
+        let state = std::sync::Arc::new(FaultState::new(Faults {
+            hold_mutation: Some(1),
+            ..Faults::default()
+        }));
+        let MutationFault::Hold(generation) = state.mutation().expect("1st") else {
+            panic!("the 1st mutation is held");
+        };
+        let waiting = {
+            let state = state.clone();
+            std::thread::spawn(move || state.hold(generation))
+        };
+        state.set(Faults::default());
+        let error = waiting.join().expect("released");
+        assert_eq!((error.status, error.injected), (503, true));
+        assert_eq!(state.mutation().expect("next"), MutationFault::None);
     }
 
     #[test]

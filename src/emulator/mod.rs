@@ -12,6 +12,7 @@
 //! | `store` | the state directory: one JSON file per object, atomic writes, in-memory index |
 //! | `ids` | PTS-like ids and times |
 //! | `faults` | [`Faults`]: injected latency, errors, throttling, failed or dropped mutations |
+//! | `oss` | the OSS subset (put/head/get objects, V1-signed) for data files, and their lookup for runs |
 //! | `runs` | [`RunDriver`], the seam to the load engine, and run records |
 //! | `handlers` | one file per action group, and the dispatch table from action name to handler |
 //!
@@ -45,6 +46,7 @@ mod faults;
 mod handlers;
 mod http;
 mod ids;
+mod oss;
 mod runs;
 mod store;
 
@@ -300,15 +302,18 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = request.into_parts();
     let request_id = ids::request_id();
-    let body = match Limited::new(body, http::MAX_BODY).collect().await {
+    let object = oss::is_object_request(&parts.method, parts.uri.path());
+    let limit = if object {
+        oss::MAX_OBJECT
+    } else {
+        http::MAX_BODY
+    };
+    let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
             let error = ApiError::new(
                 "InvalidParameter",
-                format!(
-                    "The request body is unreadable or larger than {} bytes.",
-                    http::MAX_BODY
-                ),
+                format!("The request body is unreadable or larger than {limit} bytes."),
                 400,
             );
             return Ok(error_response(&error, &request_id, None));
@@ -316,6 +321,27 @@ async fn handle(
     };
     if parts.uri.path() == FAULTS_PATH {
         return Ok(admin_faults(&shared, &parts.method, &body, &request_id));
+    }
+    if object {
+        let path = parts.uri.path().to_owned();
+        let incoming = http::Incoming::new(&parts, body);
+        let worker = shared.clone();
+        let answered = tokio::task::spawn_blocking(move || {
+            oss::respond(
+                worker.store.root(),
+                &worker.keys,
+                &path,
+                &incoming,
+                &request_id,
+                jiff::Timestamp::now(),
+            )
+        })
+        .await;
+        return Ok(answered.unwrap_or_else(|_| {
+            let mut response = Response::new(Full::new(Bytes::new()));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        }));
     }
     let latency = shared.faults.latency();
     if !latency.is_zero() {
@@ -374,7 +400,15 @@ fn respond(
         )
     })?;
     shared.faults.before(action)?;
-    let drop = route.mutates && shared.faults.mutation()? == faults::MutationFault::DropAfter;
+    let fault = if route.mutates {
+        shared.faults.mutation()?
+    } else {
+        faults::MutationFault::None
+    };
+    if let faults::MutationFault::Hold(generation) = fault {
+        return Err(shared.faults.hold(generation));
+    }
+    let drop = fault == faults::MutationFault::DropAfter;
     handlers::lifecycle::reap(shared);
     let value = (route.handler)(shared, &incoming.params())?;
     Ok((value, drop))

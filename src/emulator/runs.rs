@@ -21,6 +21,9 @@ pub struct RunOptions {
     pub debug: bool,
     /// Hosts besides loopback that may receive traffic.
     pub allow_hosts: Vec<String>,
+    /// Data files stored in the backend's own OSS, by `FileName`: read from there instead
+    /// of from their `FileOssAddress`.
+    pub data_files: HashMap<String, std::path::PathBuf>,
 }
 
 /// Why a run cannot start or change.
@@ -70,6 +73,7 @@ impl RunDriver for Engine {
         let options = crate::engine::RunOptions {
             debug: options.debug,
             allow_hosts: options.allow_hosts,
+            data_files: options.data_files,
             ..crate::engine::RunOptions::default()
         };
         crate::engine::Run::start(scene, options)
@@ -97,8 +101,16 @@ impl RunHandle for crate::engine::Run {
 
     fn finish(self: Box<Self>) -> RunOutcome {
         let result = self.wait();
+        let mut details = result.details;
+        // What PTS has no field for (every percentile, expired tokens) rides along.
+        crate::engine::Findings {
+            apis: result.apis,
+            token_expiry: result.token_expiry,
+            series: result.series,
+        }
+        .attach(&mut details);
         RunOutcome {
-            details: result.details,
+            details,
             samples: result.samples,
         }
     }

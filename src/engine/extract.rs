@@ -113,6 +113,11 @@ impl Source {
         matches!(self, Source::BodyJson(_) | Source::BodyText(..))
     }
 
+    /// Whether the headers must be kept for this export.
+    pub(crate) fn needs_headers(&self) -> bool {
+        matches!(self, Source::Header(_) | Source::Cookie(_))
+    }
+
     /// The exported value, if the response has one.
     pub(crate) fn extract(&self, reply: &mut Reply<'_>) -> Option<Bytes> {
         match self {

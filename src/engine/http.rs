@@ -1,58 +1,53 @@
-//! HTTP/1.1 on hyper's connection API directly: one keep-alive connection per virtual user
-//! and target, no pool, no per-request DNS. Bodies are always drained (kept only when a
-//! step needs them) so the connection can carry the next request.
+//! HTTP/1.1 for the hot path: one keep-alive connection per virtual user and target, no
+//! pool, no per-request DNS, no task per connection.
 //!
-//! The connection's driver is polled inline by the virtual user's own task while it waits
-//! for an answer, instead of running as a task of its own: a request then costs no task
-//! switch and no cross-task wake-up (the idle connection needs no driving; a close is seen
-//! on the next request).
+//! Requests are written straight from the step's parts into a buffer the connection keeps,
+//! and answers are parsed in place with `httparse` — the framing (Content-Length, chunked,
+//! read-to-close) is the few lines below. hyper's connection API cost about 1.3–1.7× wrk's
+//! CPU per request here (docs/performance.md): a request on it allocates the request, a
+//! header map for the answer, a oneshot channel and a dispatch through the connection
+//! driver. Here the answer's header map is built only when a step reads headers (header
+//! and cookie exports and checkpoints, samples), and bodies are kept only when a step
+//! reads them; they are always drained so the connection can carry the next request.
 
-use std::future::{Future, poll_fn};
+use std::io::Write as _;
 use std::net::SocketAddr;
-use std::pin::{Pin, pin};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{HOST, LOCATION};
-use hyper::{HeaderMap, Method, Request, Uri};
-use hyper_util::rt::TokioIo;
+use bytes::{Buf, Bytes, BytesMut};
+use hyper::header::{HOST, HeaderName, HeaderValue, LOCATION};
+use hyper::{HeaderMap, Method, Uri};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::stats::Outcome;
 
-/// One open connection: the sending half and its driver.
-pub(crate) struct Conn {
-    sender: SendRequest<Full<Bytes>>,
-    driver: Pin<Box<http1::Connection<TokioIo<TcpStream>, Full<Bytes>>>>,
-    /// The driver has finished: the connection is closed.
-    closed: bool,
-}
+/// The most header lines an answer may have.
+const MAX_HEADERS: usize = 100;
+/// The largest header block accepted before the answer is treated as broken.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Room made in the read buffer before each read.
+const READ_CHUNK: usize = 16 * 1024;
+/// Bodies up to this size go out in the same write as the head.
+const INLINE_BODY: usize = 16 * 1024;
 
-impl Conn {
-    /// Runs `work` (which uses the sender) while driving the connection.
-    async fn drive<T>(&mut self, work: impl AsyncFnOnce(&mut SendRequest<Full<Bytes>>) -> T) -> T {
-        let Conn {
-            sender,
-            driver,
-            closed,
-        } = self;
-        let mut work = pin!(work(sender));
-        poll_fn(|cx| {
-            if !*closed && driver.as_mut().poll(cx).is_ready() {
-                *closed = true;
-            }
-            work.as_mut().poll(cx)
-        })
-        .await
-    }
+/// One open connection and the buffers it reuses.
+pub(crate) struct Conn {
+    stream: TcpStream,
+    /// Bytes read and not yet consumed.
+    input: BytesMut,
+    /// The request being written.
+    output: Vec<u8>,
+    /// At least one exchange completed on it (a close before the answer may then be a
+    /// keep-alive timeout of the server, and is retried once on a new connection).
+    reused: bool,
 }
 
 /// A response after redirects, body drained.
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub status: u16,
+    /// The answer's headers when the step reads them, else empty.
     pub headers: HeaderMap,
     /// The body when kept, else empty.
     pub body: Bytes,
@@ -65,8 +60,18 @@ pub(crate) struct Answer {
 pub(crate) struct Outgoing {
     pub method: Method,
     pub uri: Uri,
+    /// Sent in this order; must include `Host`.
     pub headers: HeaderMap,
     pub body: Bytes,
+}
+
+/// What the caller keeps of an answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keep {
+    /// The body.
+    pub body: bool,
+    /// The headers.
+    pub headers: bool,
 }
 
 /// Opens a connection to `address`.
@@ -77,60 +82,37 @@ pub(crate) async fn connect(address: SocketAddr, timeout: Duration) -> Result<Co
     };
     // Small requests must not wait for Nagle.
     let _ = stream.set_nodelay(true);
-    let (sender, connection) = http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|_| Outcome::Connect)?;
     Ok(Conn {
-        sender,
-        driver: Box::pin(connection),
-        closed: false,
+        stream,
+        input: BytesMut::with_capacity(READ_CHUNK),
+        output: Vec::with_capacity(1024),
+        reused: false,
     })
 }
 
 /// Sends `request` on `conn` (connecting first when needed), following up to `redirects`
-/// same-host redirects; the connection is dropped after any failure.
+/// same-host redirects; the connection is dropped after any failure and whenever the
+/// server says it will close it.
 pub(crate) async fn send(
     conn: &mut Option<Conn>,
     address: SocketAddr,
     authority: &str,
     connect_timeout: Duration,
-    request: Outgoing,
+    mut request: Outgoing,
     redirects: u32,
-    keep_body: bool,
+    keep: Keep,
 ) -> Result<Answer, Outcome> {
     let mut left = redirects;
-    // A copy is kept only while a redirect may still need to resend the request.
-    let mut next = Some(request);
     loop {
-        let sender = ready(conn, address, connect_timeout).await?;
-        let current = next.take().ok_or(Outcome::Other)?;
-        if left > 0 {
-            next = Some(current.clone());
-        }
-        let mut outgoing = Request::new(Full::new(current.body));
-        *outgoing.method_mut() = current.method;
-        *outgoing.uri_mut() = current.uri;
-        *outgoing.headers_mut() = current.headers;
-        let keep = keep_body || left > 0;
-        let answer = match sender
-            .drive(async |s| exchange(s, outgoing, keep).await)
-            .await
-        {
-            Ok(answer) => answer,
-            Err(outcome) => {
-                *conn = None;
-                return Err(outcome);
-            }
-        };
-        let location = answer
-            .headers
-            .get(LOCATION)
-            .and_then(|l| l.to_str().ok())
+        let following = left > 0;
+        let (answer, location) =
+            exchange_retrying(conn, address, connect_timeout, &request, keep, following).await?;
+        let target = location
+            .as_deref()
             .and_then(|l| same_host_path(l, authority));
-        match location {
-            Some(path) if left > 0 && matches!(answer.status, 301 | 302 | 303 | 307 | 308) => {
+        match target {
+            Some(path) if following && matches!(answer.status, 301 | 302 | 303 | 307 | 308) => {
                 left -= 1;
-                let request = next.as_mut().ok_or(Outcome::Other)?;
                 request.uri =
                     Uri::from_maybe_shared(Bytes::from(path)).map_err(|_| Outcome::Other)?;
                 let keeps_method = matches!(answer.status, 307 | 308)
@@ -145,74 +127,367 @@ pub(crate) async fn send(
     }
 }
 
-async fn ready(
+/// One exchange, on the open connection or a new one; a reused connection that the server
+/// closed before answering is replaced once, for methods that are safe to resend.
+async fn exchange_retrying(
     conn: &mut Option<Conn>,
     address: SocketAddr,
-    timeout: Duration,
-) -> Result<&mut Conn, Outcome> {
-    if conn
-        .as_ref()
-        .is_some_and(|c| c.closed || c.sender.is_closed())
-    {
-        *conn = None;
-    }
-    if let Some(open) = conn.as_mut() {
-        if open.drive(async |s| s.ready().await).await.is_err() {
-            *conn = None;
+    connect_timeout: Duration,
+    request: &Outgoing,
+    keep: Keep,
+    following: bool,
+) -> Result<(Answer, Option<String>), Outcome> {
+    let mut retried = false;
+    loop {
+        if conn.is_none() {
+            *conn = Some(connect(address, connect_timeout).await?);
+        }
+        let open = conn.as_mut().ok_or(Outcome::Connect)?;
+        let reused = open.reused;
+        match open.exchange(request, keep, following).await {
+            Ok((answer, location, reusable)) => {
+                if reusable {
+                    open.reused = true;
+                } else {
+                    *conn = None;
+                }
+                return Ok((answer, location));
+            }
+            Err(failure) => {
+                *conn = None;
+                let resend =
+                    reused && !retried && failure.before_answer && idempotent(&request.method);
+                if !resend {
+                    return Err(failure.outcome);
+                }
+                retried = true;
+            }
         }
     }
-    if conn.is_none() {
-        let mut open = connect(address, timeout).await?;
-        open.drive(async |s| s.ready().await)
-            .await
-            .map_err(|_| Outcome::Connect)?;
-        *conn = Some(open);
-    }
-    conn.as_mut().ok_or(Outcome::Connect)
 }
 
-async fn exchange(
-    sender: &mut SendRequest<Full<Bytes>>,
-    request: Request<Full<Bytes>>,
-    keep_body: bool,
-) -> Result<Answer, Outcome> {
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|_| Outcome::Other)?;
-    let (parts, mut body) = response.into_parts();
-    let mut bytes_in = 0u64;
-    let mut first: Option<Bytes> = None;
-    let mut rest: Option<BytesMut> = None;
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|_| Outcome::Other)?.into_data() else {
-            continue;
-        };
-        bytes_in += data.len() as u64;
-        if !keep_body {
-            continue;
-        }
-        match (&mut first, &mut rest) {
-            (None, _) => first = Some(data),
-            (Some(head), None) => {
-                let mut joined = BytesMut::from(&head[..]);
-                joined.extend_from_slice(&data);
-                rest = Some(joined);
-            }
-            (Some(_), Some(joined)) => joined.extend_from_slice(&data),
+/// Methods RFC 9110 §9.2.2 allows a client to resend.
+fn idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Why an exchange failed, and whether any of the answer had arrived.
+#[derive(Debug)]
+struct Failure {
+    outcome: Outcome,
+    before_answer: bool,
+}
+
+impl Failure {
+    fn broken(before_answer: bool) -> Failure {
+        Failure {
+            outcome: Outcome::Other,
+            before_answer,
         }
     }
-    let body = match (first, rest) {
-        (_, Some(joined)) => joined.freeze(),
-        (Some(head), None) => head,
-        (None, None) => Bytes::new(),
+}
+
+/// How the body of an answer is delimited (RFC 9112 §6.3).
+enum Framing {
+    Empty,
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+impl Conn {
+    /// Writes `request`, reads its answer; also says whether the connection stays usable.
+    async fn exchange(
+        &mut self,
+        request: &Outgoing,
+        keep: Keep,
+        following: bool,
+    ) -> Result<(Answer, Option<String>, bool), Failure> {
+        self.write_request(request)
+            .await
+            .map_err(|_| Failure::broken(true))?;
+        let head = self.read_head(keep.headers, following).await?;
+        let framing = if request.method == Method::HEAD || head.status == 204 || head.status == 304
+        {
+            Framing::Empty
+        } else if head.chunked {
+            Framing::Chunked
+        } else if let Some(length) = head.length {
+            Framing::Length(length)
+        } else {
+            Framing::UntilClose
+        };
+        let reusable = !head.close && !matches!(framing, Framing::UntilClose);
+        let (body, bytes_in) = self
+            .read_body(framing, keep.body)
+            .await
+            .map_err(|_| Failure::broken(false))?;
+        let answer = Answer {
+            status: head.status,
+            headers: head.headers,
+            body,
+            bytes_in,
+        };
+        Ok((answer, head.location, reusable))
+    }
+
+    async fn write_request(&mut self, request: &Outgoing) -> std::io::Result<()> {
+        let out = &mut self.output;
+        out.clear();
+        out.extend_from_slice(request.method.as_str().as_bytes());
+        out.push(b' ');
+        let target = request.uri.path_and_query().map_or("/", |p| p.as_str());
+        out.extend_from_slice(if target.is_empty() {
+            b"/"
+        } else {
+            target.as_bytes()
+        });
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        let mut has_length = false;
+        for (name, value) in &request.headers {
+            has_length |= name == hyper::header::CONTENT_LENGTH;
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        let body = &request.body;
+        let needs_length = !body.is_empty()
+            || matches!(request.method, Method::POST | Method::PUT | Method::PATCH);
+        if needs_length && !has_length {
+            // Writing into a Vec cannot fail.
+            let _ = write!(out, "content-length: {}\r\n", body.len());
+        }
+        out.extend_from_slice(b"\r\n");
+        if body.len() <= INLINE_BODY {
+            out.extend_from_slice(body);
+            self.stream.write_all(&self.output).await
+        } else {
+            self.stream.write_all(&self.output).await?;
+            self.stream.write_all(body).await
+        }
+    }
+
+    /// Reads more input; `Ok(false)` at end of stream.
+    async fn fill(&mut self) -> std::io::Result<bool> {
+        self.input.reserve(READ_CHUNK);
+        Ok(self.stream.read_buf(&mut self.input).await? > 0)
+    }
+
+    /// Reads and parses the status line and headers, skipping interim (1xx) answers.
+    async fn read_head(&mut self, keep_headers: bool, following: bool) -> Result<Head, Failure> {
+        let mut got_any = false;
+        loop {
+            match parse_head(&self.input, keep_headers, following) {
+                Ok(Some((head, used))) => {
+                    self.input.advance(used);
+                    if (100..200).contains(&head.status) && head.status != 101 {
+                        got_any = true;
+                        continue;
+                    }
+                    return Ok(head);
+                }
+                Ok(None) if self.input.len() > MAX_HEAD_BYTES => {
+                    return Err(Failure::broken(false));
+                }
+                Ok(None) => {}
+                Err(()) => return Err(Failure::broken(false)),
+            }
+            got_any |= !self.input.is_empty();
+            match self.fill().await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => return Err(Failure::broken(!got_any)),
+            }
+        }
+    }
+
+    /// Reads the body per `framing`: kept whole, or counted and dropped.
+    async fn read_body(&mut self, framing: Framing, keep: bool) -> std::io::Result<(Bytes, u64)> {
+        let mut kept = BytesMut::new();
+        let mut total = 0u64;
+        match framing {
+            Framing::Empty => {}
+            Framing::Length(length) => {
+                self.take(length, keep, &mut kept, &mut total).await?;
+            }
+            Framing::UntilClose => loop {
+                let available = self.input.len() as u64;
+                self.consume(available, keep, &mut kept, &mut total);
+                if !self.fill().await? {
+                    break;
+                }
+            },
+            Framing::Chunked => loop {
+                let size = loop {
+                    match httparse::parse_chunk_size(&self.input) {
+                        Ok(httparse::Status::Complete((used, size))) => {
+                            self.input.advance(used);
+                            break size;
+                        }
+                        Ok(httparse::Status::Partial) => self.fill_or_fail().await?,
+                        Err(_) => return Err(invalid("bad chunk size")),
+                    }
+                };
+                if size == 0 {
+                    self.skip_trailers().await?;
+                    break;
+                }
+                self.take(size, keep, &mut kept, &mut total).await?;
+                self.skip_line_end().await?;
+            },
+        }
+        Ok((kept.freeze(), total))
+    }
+
+    /// Moves `length` bytes of body out of the input, reading as needed.
+    async fn take(
+        &mut self,
+        length: u64,
+        keep: bool,
+        kept: &mut BytesMut,
+        total: &mut u64,
+    ) -> std::io::Result<()> {
+        let mut left = length;
+        while left > 0 {
+            if self.input.is_empty() {
+                self.fill_or_fail().await?;
+            }
+            let now = left.min(self.input.len() as u64);
+            self.consume(now, keep, kept, total);
+            left -= now;
+        }
+        Ok(())
+    }
+
+    /// Moves `count` buffered bytes into the kept body, or drops them.
+    fn consume(&mut self, count: u64, keep: bool, kept: &mut BytesMut, total: &mut u64) {
+        // `count` never exceeds the buffered length, which is a usize.
+        let count = count as usize;
+        if keep {
+            if kept.is_empty() {
+                *kept = self.input.split_to(count);
+            } else {
+                kept.extend_from_slice(&self.input[..count]);
+                self.input.advance(count);
+            }
+        } else {
+            self.input.advance(count);
+        }
+        *total += count as u64;
+    }
+
+    async fn fill_or_fail(&mut self) -> std::io::Result<()> {
+        if self.fill().await? {
+            Ok(())
+        } else {
+            Err(invalid("connection closed inside the body"))
+        }
+    }
+
+    /// The CRLF after a chunk's data.
+    async fn skip_line_end(&mut self) -> std::io::Result<()> {
+        while self.input.len() < 2 {
+            self.fill_or_fail().await?;
+        }
+        if &self.input[..2] != b"\r\n" {
+            return Err(invalid("chunk not followed by CRLF"));
+        }
+        self.input.advance(2);
+        Ok(())
+    }
+
+    /// Trailer fields after the last chunk, up to the empty line.
+    async fn skip_trailers(&mut self) -> std::io::Result<()> {
+        loop {
+            match self.input.windows(2).position(|w| w == b"\r\n") {
+                Some(0) => {
+                    self.input.advance(2);
+                    return Ok(());
+                }
+                Some(end) => self.input.advance(end + 2),
+                None if self.input.len() > MAX_HEAD_BYTES => {
+                    return Err(invalid("trailers too long"));
+                }
+                None => self.fill_or_fail().await?,
+            }
+        }
+    }
+}
+
+fn invalid(why: &'static str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, why)
+}
+
+/// What the status line and headers say.
+#[derive(Debug)]
+struct Head {
+    status: u16,
+    headers: HeaderMap,
+    length: Option<u64>,
+    chunked: bool,
+    /// The server will close the connection after this answer.
+    close: bool,
+    location: Option<String>,
+}
+
+/// Parses a complete head at the start of `input`: `Ok(None)` when more bytes are needed.
+fn parse_head(
+    input: &[u8],
+    keep_headers: bool,
+    following: bool,
+) -> Result<Option<(Head, usize)>, ()> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut fields);
+    let used = match response.parse(input) {
+        Ok(httparse::Status::Complete(used)) => used,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(_) => return Err(()),
     };
-    Ok(Answer {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-        bytes_in,
-    })
+    let status = response.code.ok_or(())?;
+    let mut head = Head {
+        status,
+        headers: HeaderMap::new(),
+        length: None,
+        chunked: false,
+        // HTTP/1.0 closes unless it says keep-alive.
+        close: response.version == Some(0),
+        location: None,
+    };
+    for field in response.headers.iter() {
+        let name = field.name;
+        if name.eq_ignore_ascii_case("content-length") {
+            let text = std::str::from_utf8(field.value).map_err(|_| ())?;
+            head.length = Some(text.trim().parse().map_err(|_| ())?);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            head.chunked = field
+                .value
+                .split(|b| *b == b',')
+                .any(|coding| coding.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        } else if name.eq_ignore_ascii_case("connection") {
+            for option in field.value.split(|b| *b == b',') {
+                let option = option.trim_ascii();
+                if option.eq_ignore_ascii_case(b"close") {
+                    head.close = true;
+                } else if option.eq_ignore_ascii_case(b"keep-alive") {
+                    head.close = false;
+                }
+            }
+        } else if following && name.eq_ignore_ascii_case(LOCATION.as_str()) {
+            head.location = std::str::from_utf8(field.value).ok().map(str::to_owned);
+        }
+        if keep_headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_bytes(field.value),
+            ) {
+                head.headers.append(name, value);
+            }
+        }
+    }
+    Ok(Some((head, used)))
 }
 
 /// The path of a redirect target on the same host, if it is one.
@@ -230,10 +505,9 @@ fn same_host_path(location: &str, authority: &str) -> Option<String> {
 }
 
 /// The Host header every request carries.
-pub(crate) fn host_header(headers: &mut HeaderMap, value: &hyper::header::HeaderValue) {
+pub(crate) fn host_header(headers: &mut HeaderMap, value: &HeaderValue) {
     headers.insert(HOST, value.clone());
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +520,158 @@ mod tests {
         assert_eq!(same_host_path("http://h:12/x", "h:1"), None);
         assert_eq!(same_host_path("//evil/x", "h:1"), None);
         assert_eq!(same_host_path("https://h:1/x", "h:1"), None);
+    }
+
+    /// A loopback server that answers each accepted connection's requests with the given
+    /// raw answers in turn (one per request), then closes; returns its address and what it
+    /// received.
+    async fn scripted(
+        connections: Vec<Vec<&'static [u8]>>,
+    ) -> (SocketAddr, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move {
+            let mut received = Vec::new();
+            for answers in connections {
+                let (mut stream, _) = listener.accept().await.expect("accept");
+                for answer in answers {
+                    let mut buf = [0u8; 4096];
+                    let n = stream.read(&mut buf).await.expect("read");
+                    received.extend_from_slice(&buf[..n]);
+                    stream.write_all(answer).await.expect("write");
+                }
+            }
+            received
+        });
+        (address, server)
+    }
+
+    fn get(path: &'static str) -> Outgoing {
+        let mut headers = HeaderMap::new();
+        host_header(&mut headers, &HeaderValue::from_static("h"));
+        Outgoing {
+            method: Method::GET,
+            uri: Uri::from_static(path),
+            headers,
+            body: Bytes::new(),
+        }
+    }
+
+    const KEEP_ALL: Keep = Keep {
+        body: true,
+        headers: true,
+    };
+
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    }
+
+    #[test]
+    fn framings_length_chunked_and_interim_answers() {
+        block_on(async {
+            let (address, server) = scripted(vec![vec![
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Id: 7\r\n\r\nhello",
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\nT: 1\r\n\r\n",
+                b"HTTP/1.1 204 No Content\r\n\r\n",
+            ]])
+            .await;
+            let mut conn = None;
+            let timeout = Duration::from_secs(2);
+            let first = send(&mut conn, address, "h", timeout, get("/a"), 0, KEEP_ALL)
+                .await
+                .expect("first");
+            assert_eq!(
+                (first.status, &first.body[..], first.bytes_in),
+                (200, &b"hello"[..], 5)
+            );
+            assert_eq!(
+                first.headers.get("x-id").map(|v| v.as_bytes()),
+                Some(&b"7"[..])
+            );
+            let second = send(&mut conn, address, "h", timeout, get("/b"), 0, KEEP_ALL)
+                .await
+                .expect("second");
+            assert_eq!((second.status, &second.body[..]), (201, &b"abcde"[..]));
+            let dropped = Keep {
+                body: false,
+                headers: false,
+            };
+            let third = send(&mut conn, address, "h", timeout, get("/c"), 0, dropped)
+                .await
+                .expect("third");
+            assert_eq!((third.status, third.body.len()), (204, 0));
+            let received = String::from_utf8(server.await.expect("server")).expect("utf-8");
+            assert_eq!(
+                received.matches("GET /").count(),
+                3,
+                "one connection: {received}"
+            );
+            assert!(
+                received.starts_with("GET /a HTTP/1.1\r\nhost: h\r\n\r\n"),
+                "{received}"
+            );
+        });
+    }
+
+    #[test]
+    fn a_closed_keep_alive_connection_is_replaced_once_and_close_delimited_bodies_end_it() {
+        block_on(async {
+            // The first connection answers once and closes (a keep-alive timeout); the
+            // second answers with a body delimited by the close.
+            let (address, server) = scripted(vec![
+                vec![b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"],
+                vec![b"HTTP/1.0 200 OK\r\n\r\nuntil close"],
+            ])
+            .await;
+            let mut conn = None;
+            let timeout = Duration::from_secs(2);
+            send(&mut conn, address, "h", timeout, get("/1"), 0, KEEP_ALL)
+                .await
+                .expect("first");
+            // Let the server's close arrive before the reuse.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let second = send(&mut conn, address, "h", timeout, get("/2"), 0, KEEP_ALL)
+                .await
+                .expect("resent on a new connection");
+            assert_eq!(&second.body[..], b"until close");
+            assert!(
+                conn.is_none(),
+                "a close-delimited answer ends the connection"
+            );
+            server.await.expect("server");
+        });
+    }
+
+    #[test]
+    fn broken_answers_fail_without_panicking() {
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"[..],
+            b"NOT HTTP\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+        ] {
+            block_on(async {
+                let (address, _server) = scripted(vec![vec![answer]]).await;
+                let mut conn = None;
+                let result = send(
+                    &mut conn,
+                    address,
+                    "h",
+                    Duration::from_secs(2),
+                    get("/"),
+                    0,
+                    KEEP_ALL,
+                )
+                .await;
+                assert_eq!(result.err(), Some(Outcome::Other), "{answer:?}");
+                assert!(conn.is_none());
+            });
+        }
     }
 }

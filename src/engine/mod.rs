@@ -23,7 +23,7 @@
 //! | `extract`, `check` | exports and checkpoints |
 //! | `data`, `tokens` | CSV rows; token steps and their refresh policies |
 //! | `pacing` | ramps and the open-model schedule |
-//! | `http` | hyper's HTTP/1 connection API, one connection per virtual user |
+//! | `http` | HTTP/1.1 written directly, answers parsed with httparse, one connection per virtual user |
 //! | `vu`, `worker` | the virtual-user loop; worker threads and their controllers |
 //! | `stats`, `report` | HDR windows and their merge; PTS report and running-data shapes |
 //! | `safety` | where load may go, and bounds |
@@ -49,8 +49,14 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use report::{Summary, TokenExpiry, TokenExpiryCause};
+pub use report::{FINDINGS_KEY, Findings, Summary, TokenExpiry, TokenExpiryCause};
 pub use stats::SecondStats;
+
+/// How many CSV records `text` holds, read as the engine reads data files (blank lines
+/// skipped, quoted line breaks kept): what `plan` shows as a data file's row count.
+pub fn csv_records(text: &[u8]) -> usize {
+    data::parse_csv(text).len()
+}
 
 use crate::wire;
 use plan::{Mode, Plan};

@@ -92,6 +92,8 @@ pub(crate) struct Step {
     pub checks: Vec<Check>,
     /// Whether the body must be kept (exports or checkpoints read it).
     pub needs_body: bool,
+    /// Some export or checkpoint reads the answer's headers.
+    pub needs_headers: bool,
 }
 
 /// A resolved host.
@@ -502,6 +504,10 @@ impl Compiler<'_> {
         }
         let needs_body = exports.iter().any(|e| e.source.needs_body())
             || checks.iter().any(|c| matches!(c.subject, Subject::Body));
+        let needs_headers = exports.iter().any(|e| e.source.needs_headers())
+            || checks
+                .iter()
+                .any(|c| matches!(c.subject, Subject::Header(_)));
         let api_index = self.apis.len();
         let name = api
             .api_name
@@ -543,6 +549,7 @@ impl Compiler<'_> {
             exports,
             checks,
             needs_body,
+            needs_headers,
         })
     }
 

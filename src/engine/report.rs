@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::HeaderMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::check::Check;
@@ -19,7 +19,7 @@ use super::{RunResult, Shared};
 use crate::wire;
 
 /// Figures of one API or chain over a whole run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// API name, or relation name for chains.
     pub name: String,
@@ -62,7 +62,7 @@ pub struct Summary {
 }
 
 /// Why an API got 401/403 answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenExpiryCause {
     /// The requests carried a token from the relation's token step that had outlived its
@@ -76,7 +76,7 @@ pub enum TokenExpiryCause {
 }
 
 /// 401/403 answers of one API and what caused them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenExpiry {
     pub api: String,
     pub relation: String,
@@ -87,8 +87,43 @@ pub struct TokenExpiry {
     pub after_token_expiry: u64,
     /// Second of the run with the first 401/403.
     pub first_second: Option<u32>,
-    /// Successes before that second.
+    /// Successes up to and including that second (a token fetched just before the run
+    /// began can expire within the first second, after answering successfully).
     pub successes_before: u64,
+}
+
+/// Key of the engine's own findings in a report's JSON (`GetPtsReportDetails`), beside
+/// PTS's fields: what PTS has no field for, kept so that a client of the local backend can
+/// judge p95/p99.9 thresholds and name expired tokens. PTS reports never carry it.
+pub const FINDINGS_KEY: &str = "PtsplanFindings";
+
+/// The engine's findings carried in a report under [`FINDINGS_KEY`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Findings {
+    /// Figures per API with failure causes and every percentile.
+    #[serde(default)]
+    pub apis: Vec<Summary>,
+    /// 401/403 answers and whether expired tokens caused them.
+    #[serde(default)]
+    pub token_expiry: Vec<TokenExpiry>,
+    /// Per-second figures of every API, with percentiles (PTS's running data has none per
+    /// API): the HTML report charts them when present.
+    #[serde(default)]
+    pub series: Vec<super::SecondStats>,
+}
+
+impl Findings {
+    /// The findings a report carries, if any (never on PTS).
+    pub fn of(details: &wire::GetPtsReportDetailsOutput) -> Option<Findings> {
+        serde_json::from_value(details.extra.get(FINDINGS_KEY)?.clone()).ok()
+    }
+
+    /// Adds the findings to a report.
+    pub fn attach(&self, details: &mut wire::GetPtsReportDetailsOutput) {
+        if let Ok(value) = serde_json::to_value(self) {
+            details.extra.insert(FINDINGS_KEY.to_owned(), value);
+        }
+    }
 }
 
 fn summary(name: &str, relation: &str, w: &Window, elapsed: Duration) -> Summary {
@@ -253,7 +288,7 @@ fn token_expiry(apis: &[Summary], series: &[super::SecondStats]) -> Vec<TokenExp
             let own = || series.iter().filter(|p| p.api == s.name);
             let first_second = own().find(|p| p.auth_failures > 0).map(|p| p.second);
             let successes_before = own()
-                .filter(|p| first_second.is_some_and(|f| p.second < f))
+                .filter(|p| first_second.is_some_and(|f| p.second <= f))
                 .map(|p| p.successes)
                 .sum::<u64>();
             let cause = if s.expired_token_failures > 0 {

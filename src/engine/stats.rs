@@ -206,7 +206,7 @@ impl Windows {
 }
 
 /// Figures of one API in one second of a run (for charts and the live view).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SecondStats {
     /// Seconds since the run began (0 = the first second).
     pub second: u32,

@@ -165,7 +165,10 @@ impl Vu {
                     plan.connect_timeout,
                     request,
                     step.redirects,
-                    step.needs_body || worker.sampling(),
+                    http::Keep {
+                        body: step.needs_body || worker.sampling(),
+                        headers: step.needs_headers || worker.sampling(),
+                    },
                 );
                 match tokio::time::timeout(step.timeout, exchange).await {
                     Ok(result) => result,

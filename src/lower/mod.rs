@@ -1,5 +1,5 @@
 //! Lowering: a checked plan → the PTS scenes it asks for (the wire shape `SavePtsScene`
-//! takes). A pure function of the plan, the environment and the plan's directory.
+//! takes). A pure function of the plan, the environment, the plan's directory and the data store.
 //!
 //! What lowering decides, in one place:
 //! - `${var.*}`, `${env.*}`, `${secret.*}` are resolved; bare `${param}` stays for PTS.
@@ -15,6 +15,7 @@
 
 use std::path::Path;
 
+use crate::oss::{DataFile, DataStore};
 use crate::redact::Redactor;
 use crate::spec::interpolate::{RefKind, substitute};
 use crate::spec::model::{self, *};
@@ -34,6 +35,8 @@ pub struct Lowered {
     pub scene: wire::Scene,
     /// When the scene runs (the planner proposes runs from it).
     pub run: RunPolicy,
+    /// The id of an unowned live scene to take over (the plan scene's `adopt`).
+    pub adopt: Option<String>,
 }
 
 /// What lowering could not resolve.
@@ -53,12 +56,37 @@ pub fn lower(
     dir: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Vec<Lowered>, Redactor), Vec<Unresolved>> {
+    lower_with(plan, dir, env, &DataStore::default())
+        .map(|lowering| (lowering.scenes, lowering.redactor))
+}
+
+/// What [`lower_with`] makes of a plan.
+#[derive(Debug, Clone)]
+pub struct Lowering {
+    /// The desired scenes.
+    pub scenes: Vec<Lowered>,
+    /// The secret values resolved.
+    pub redactor: Redactor,
+    /// The local data files the scenes name, as `apply` stores them (once per path).
+    pub files: Vec<DataFile>,
+}
+
+/// [`lower`], with local data files addressed in `data` (the `[data]` store of
+/// `ptsplan.toml`); the files are returned for `apply` to upload.
+pub fn lower_with(
+    plan: &Plan,
+    dir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    data: &DataStore,
+) -> Result<Lowering, Vec<Unresolved>> {
     let mut resolver = Resolver {
         plan,
         env,
         redactor: Redactor::default(),
         unresolved: Vec::new(),
         place: String::new(),
+        data,
+        files: Vec::new(),
     };
     let scenes: Vec<Lowered> = plan
         .scenes
@@ -69,11 +97,16 @@ pub fn lower(
                 key: key.clone(),
                 scene: lower_scene(&mut resolver, dir, key, scene),
                 run: scene.run.unwrap_or_default(),
+                adopt: scene.adopt.clone(),
             }
         })
         .collect();
     if resolver.unresolved.is_empty() {
-        Ok((scenes, resolver.redactor))
+        Ok(Lowering {
+            scenes,
+            redactor: resolver.redactor,
+            files: resolver.files,
+        })
     } else {
         Err(resolver.unresolved)
     }
@@ -86,6 +119,10 @@ struct Resolver<'a> {
     redactor: Redactor,
     unresolved: Vec<Unresolved>,
     place: String,
+    /// Where local data files are stored.
+    data: &'a DataStore,
+    /// The local data files read so far.
+    files: Vec<DataFile>,
 }
 
 impl Resolver<'_> {
@@ -427,24 +464,25 @@ fn body(r: &mut Resolver<'_>, body: &model::Body) -> wire::Body {
     }
 }
 
-/// A data file as a PTS file parameter. URLs stay as they are. A local file is named by its
-/// path relative to the plan, with a fingerprint of its content (`data/users.csv#sha256=…`),
-/// so the address is the same on every machine and an edited file shows in the plan as a
-/// changed address, never as its rows. (Uploading local files to OSS and addressing them
-/// there is the applier's job.)
+/// A data file as a PTS file parameter. URLs stay as they are. A local file is addressed
+/// where `apply` stores it: a content-addressed key in the `[data]` store
+/// (`oss://ptsplan-data/ptsplan/data/<sha256 prefix>/users.csv` on the local backend), so
+/// the address is the same on every machine and an edited file shows in the plan as a
+/// changed address, never as its rows. The file is remembered for the upload.
 fn file_parameter(r: &mut Resolver<'_>, dir: &Path, file: &str) -> wire::FileParameter {
     let file = r.text(file);
     let address = if file.contains("://") {
         file.clone()
     } else {
-        match std::fs::read(dir.join(&file)) {
-            Ok(bytes) => {
-                use sha2::{Digest, Sha256};
-                format!(
-                    "{file}#sha256={}",
-                    hex::encode(&Sha256::digest(&bytes)[..8])
-                )
+        match DataFile::read(dir, &file, r.data) {
+            Ok(data) => {
+                let address = data.address.clone();
+                if !r.files.iter().any(|f| f.path == data.path) {
+                    r.files.push(data);
+                }
+                address
             }
+            // Validation reports unreadable files (`plan::missing-file`).
             Err(_) => file.clone(),
         }
     };

@@ -10,7 +10,7 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 fn examples() -> (Vec<Lowered>, Redactor) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans/mall");
     let env = Env {
         now: "2026-11-23T00:00:00Z".parse().expect("a timestamp"),
         var: &env_var,

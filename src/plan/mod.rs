@@ -8,6 +8,7 @@
 //! else made with the same name is never touched.
 
 pub mod action;
+pub mod adopt;
 pub mod cost;
 pub mod diff;
 pub mod planfile;
@@ -123,25 +124,29 @@ impl Viewed {
 /// Plans `desired` (the lowered plan of `workspace`) against `live` (every scene read).
 pub fn plan(workspace: &str, desired: &[Lowered], live: &[Live], options: Options) -> Plan {
     let desired_views: Vec<Viewed> = desired.iter().map(|d| Viewed::of(&d.scene)).collect();
-    let live: Vec<(&Live, Option<&Viewed>)> = live.iter().map(|l| (l, None)).collect();
-    plan_viewed(workspace, desired, &desired_views, &live, options)
+    plan_viewed(workspace, desired, &desired_views, live, None, options)
 }
 
-/// [`plan`] with views computed ahead: `desired_views[i]` is the view of `desired[i]`; a
-/// live scene's view, when not given, is computed here.
+/// [`plan`] with views computed ahead: `desired_views[i]` is the view of `desired[i]` and,
+/// when given, `live_views[i]` the view of `live[i]`; otherwise live views are computed
+/// here.
 pub fn plan_viewed(
     workspace: &str,
     desired: &[Lowered],
     desired_views: &[Viewed],
-    live: &[(&Live, Option<&Viewed>)],
+    live: &[Live],
+    live_views: Option<&[Viewed]>,
     options: Options,
 ) -> Plan {
     let owned: Vec<(Marker, &Live, Cow<'_, Viewed>)> = live
         .iter()
-        .filter_map(|(l, v)| Marker::of(&l.scene).map(|m| (m, *l, *v)))
+        .enumerate()
+        .filter_map(|(i, l)| Marker::of(&l.scene).map(|m| (m, i, l)))
         .filter(|(m, _, _)| m.workspace == workspace)
-        .map(|(m, l, v)| {
-            let viewed = v.map_or_else(|| Cow::Owned(Viewed::of(&l.scene)), Cow::Borrowed);
+        .map(|(m, i, l)| {
+            let viewed = live_views
+                .and_then(|views| views.get(i))
+                .map_or_else(|| Cow::Owned(Viewed::of(&l.scene)), Cow::Borrowed);
             (m, l, viewed)
         })
         .collect();
@@ -152,7 +157,11 @@ pub fn plan_viewed(
         let Some((marker, current, live_viewed)) =
             owned.iter().find(|(m, _, _)| m.key == lowered.key)
         else {
-            let clash = live.iter().any(|(l, _)| {
+            if let Some(change) = adopt::adoption(workspace, lowered, live, options) {
+                out.scenes.push(change);
+                continue;
+            }
+            let clash = live.iter().any(|l| {
                 l.scene.scene_name.as_deref() == Some(name.as_str())
                     && Marker::of(&l.scene).is_none_or(|m| m.workspace != workspace)
             });

@@ -135,6 +135,22 @@ pub fn read(path: &Path) -> Result<SavedPlan, PlanFileError> {
     })
 }
 
+/// Whether `path` is a saved plan rather than a plan file or directory, judged by its
+/// content (a JSON object with `format_version` and `scenes`), whatever its name.
+pub fn is_saved_plan(path: &Path) -> bool {
+    if !path.is_file() {
+        return false;
+    }
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    if !text.trim_start().starts_with('{') {
+        return false;
+    }
+    serde_json::from_str::<serde_json::Value>(&text)
+        .is_ok_and(|value| value.get("format_version").is_some() && value.get("scenes").is_some())
+}
+
 /// The scene to send for `saved`, its secret references resolved with `env`; the secrets
 /// are registered in `redactor`.
 pub fn desired_scene(
@@ -146,6 +162,27 @@ pub fn desired_scene(
     let Some(text) = &saved.desired else {
         return Ok(None);
     };
+    let resolved =
+        resolve_references(text, env, redactor).map_err(|name| PlanFileError::MissingSecret {
+            path: path.display().to_string(),
+            name,
+        })?;
+    serde_json::from_str(&resolved)
+        .map(Some)
+        .map_err(|e| PlanFileError::Invalid {
+            path: path.display().to_string(),
+            reason: format!("scene `{}`: {e}", saved.key),
+        })
+}
+
+/// JSON `text` (as written by [`Redactor::to_references`]) with every `${secret.NAME}`
+/// replaced by the value of `NAME` in `env`, escaped for a JSON string; each value is
+/// registered in `redactor`. `Err` names the first secret `env` does not have.
+pub fn resolve_references(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &mut Redactor,
+) -> Result<String, String> {
     let mut missing = None;
     let resolved = substitute(text, |kind| match kind {
         RefKind::Secret(name) => match env(name) {
@@ -162,18 +199,10 @@ pub fn desired_scene(
         },
         _ => None,
     });
-    if let Some(name) = missing {
-        return Err(PlanFileError::MissingSecret {
-            path: path.display().to_string(),
-            name,
-        });
+    match missing {
+        Some(name) => Err(name),
+        None => Ok(resolved),
     }
-    serde_json::from_str(&resolved)
-        .map(Some)
-        .map_err(|e| PlanFileError::Invalid {
-            path: path.display().to_string(),
-            reason: format!("scene `{}`: {e}", saved.key),
-        })
 }
 
 #[cfg(test)]
@@ -198,6 +227,7 @@ mod tests {
             key: "checkout".into(),
             scene,
             run: RunPolicy::Manual,
+            adopt: None,
         }];
         let plan = Plan {
             scenes: vec![SceneChange {
@@ -258,5 +288,9 @@ mod tests {
         ));
         std::fs::write(&path, "not json").expect("write");
         assert!(matches!(read(&path), Err(PlanFileError::Invalid { .. })));
+        assert!(!is_saved_plan(&path));
+        std::fs::write(&path, serde_json::to_string(&saved).expect("json")).expect("write");
+        assert!(is_saved_plan(&path));
+        assert!(!is_saved_plan(dir.path()));
     }
 }

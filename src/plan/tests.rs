@@ -39,6 +39,7 @@ fn desired(key: &str, header: &str) -> Lowered {
         key: key.to_owned(),
         scene,
         run: RunPolicy::OnApply,
+        adopt: None,
     }
 }
 
@@ -287,7 +288,7 @@ fn runs_follow_the_run_policy_only_with_run() {
 
 #[test]
 fn every_example_plan_saved_and_read_back_plans_no_changes() {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans");
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans/mall");
     let secret = |name: &str| (name == "WX_APP_SECRET").then(|| "s3cret-value".to_owned());
     let env = crate::spec::Env {
         now: "2026-11-23T00:00:00Z".parse().expect("a timestamp"),

@@ -238,6 +238,11 @@ pub struct Scene {
     /// Free text for reviewers; not sent to PTS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Id of an existing PTS scene this plan scene takes over (written by `ptsplan import`).
+    /// The first apply saves the plan's settings over that scene and marks it as owned by
+    /// this workspace; once owned, the key identifies it and `adopt` has no further effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopt: Option<String>,
     /// Test type: `single-api`, `mixed`, `tuning` or `soak`.
     #[serde(rename = "type")]
     pub kind: SceneType,

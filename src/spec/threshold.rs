@@ -52,6 +52,15 @@ impl Metric {
         }
     }
 
+    /// A value of this metric as thresholds write it: `300ms`, `99.9%`, `1000`.
+    pub fn show(self, value: f64) -> String {
+        match self.unit() {
+            Unit::Latency => format!("{}ms", trim(value)),
+            Unit::Percent => format!("{}%", trim(value * 100.0)),
+            Unit::Number => trim(value),
+        }
+    }
+
     /// All metric names, for messages and suggestions.
     pub const NAMES: [&'static str; 15] = [
         "p50",
@@ -140,7 +149,8 @@ impl Comparison {
         }
     }
 
-    fn symbol(self) -> &'static str {
+    /// How the operator is written: `<`, `<=`, `>`, `>=`, `==`.
+    pub fn symbol(self) -> &'static str {
         match self {
             Comparison::Lt => "<",
             Comparison::Le => "<=",
@@ -151,13 +161,20 @@ impl Comparison {
     }
 }
 
+/// A number with at most two decimals and no trailing zeros (`99.9`, `300`, `12.35`).
+fn trim(value: f64) -> String {
+    let text = format!("{:.2}", (value * 100.0).round() / 100.0);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
 impl fmt::Display for Assertion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bound = match self.metric.unit() {
-            Unit::Latency => format!("{}ms", self.bound),
-            Unit::Percent => format!("{}%", self.bound * 100.0),
-            Unit::Number => format!("{}", self.bound),
-        };
+        let bound = self.metric.show(self.bound);
         write!(f, "{} {} {bound}", self.metric, self.op.symbol())
     }
 }

@@ -186,6 +186,7 @@ pub(super) fn start_run(
     let options = RunOptions {
         debug,
         allow_hosts: shared.allow_hosts.clone(),
+        data_files: super::super::oss::local_files(shared.store.root(), &scene),
     };
     let handle = shared
         .driver
