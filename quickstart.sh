@@ -76,21 +76,13 @@ ptsplan plan "$plan"
 step "ptsplan apply $plan --auto-approve"
 ptsplan apply "$plan" --auto-approve
 
-# ---- RUN STEP: the one line to adjust to the final shape of `ptsplan run` ------------
-run=(run browse-orders place-order --plan "$plan")
-# ---------------------------------------------------------------------------------------
-if "$bin" run --help >/dev/null 2>&1; then
-    step "ptsplan ${run[*]}"
-    ptsplan "${run[@]}"
-else
-    echo
-    echo "(this build has no \`ptsplan run\` yet: the quickstart stops after apply)"
-fi
+step "ptsplan run browse-orders place-order --plan $plan"
+ptsplan run browse-orders place-order --plan "$plan"
 
 evidence=$(ls -td output/ptsplan/*/ 2>/dev/null | head -n 1 || true)
 echo
 echo "Done. Evidence bundle: ${evidence%/}"
-if [ -n "$evidence" ] && [ -f "${evidence}report.html" ]; then
-    echo "HTML report: ${evidence}report.html"
-fi
+for page in "${evidence}"reports/*/report.html; do
+    if [ -f "$page" ]; then echo "HTML report: $page"; fi
+done
 echo "Run ./quickstart.sh again: apply converges with no changes, and the scenes run again."

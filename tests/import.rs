@@ -336,7 +336,7 @@ fn another_workspaces_scenes_with_token_sources_round_trip() {
     let work = tempfile::tempdir().expect("dir");
     let dir = work.path();
     std::fs::create_dir_all(dir.join("plans")).expect("mkdir");
-    copy_dir(&repo().join("plans"), &dir.join("plans"));
+    copy_dir(&repo().join("plans/mall"), &dir.join("plans"));
     ok(&run(
         &backend,
         dir,
