@@ -147,3 +147,107 @@ fn plan_calls_no_mutating_action() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Adds a scene-wide header (as the PTS console can) to the stored scene that ptsplan owns
+/// under `key`, in the emulator's state directory.
+fn add_console_header(state: &Path, key: &str) {
+    for entry in std::fs::read_dir(state.join("scenes")).expect("scenes") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("scene");
+        let mut scene: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let owned = scene["GlobalParameterList"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["ParamName"] == "ptsplan_meta")
+            .filter_map(|p| {
+                serde_json::from_str::<serde_json::Value>(p["ParamValue"].as_str()?).ok()
+            })
+            .any(|marker| marker["key"] == key);
+        if owned {
+            scene["Headers"] = serde_json::json!([{"Name": "X-Console", "Value": "on"}]);
+            std::fs::write(&path, scene.to_string()).expect("write");
+            return;
+        }
+    }
+    panic!("no stored scene owned under `{key}`");
+}
+
+#[test]
+fn a_scene_wide_header_from_the_console_is_replaced_by_apply_and_then_plans_no_changes() {
+    let mut backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    let plans = dir.path().join("plans");
+    std::fs::create_dir_all(&plans).expect("mkdir");
+    copy_dir(&repo().join("plans/mall"), &plans);
+    let apply = [
+        "apply",
+        "plans",
+        "--auto-approve",
+        "--evidence-dir",
+        "evidence",
+    ];
+    let out = backend.run(dir.path(), &apply);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::util::stderr(&out));
+
+    backend.restart_with(|state| add_console_header(state, "create-order"));
+    let out = backend.run(dir.path(), &["plan", "plans", "--detailed-exitcode"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("-/+ scene.create-order (\"mp-create-order\")")
+            && text.contains("must be replaced")
+            && text.contains("- headers.X-Console = \"on\"  # forces replacement")
+            && text.contains("Plan: 1 to create, 0 to update, 1 to delete, 0 to run."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Drift:") && text.contains("! scene.create-order"),
+        "{text}"
+    );
+    let out = backend.run(dir.path(), &["plan", "plans", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let replaced = json["scenes"]
+        .as_array()
+        .expect("scenes")
+        .iter()
+        .find(|s| s["key"] == "create-order")
+        .expect("the scene");
+    assert_eq!(replaced["action"], "replace");
+    assert_eq!(
+        replaced["replace_paths"],
+        serde_json::json!(["headers.X-Console"])
+    );
+
+    let replace = [
+        "apply",
+        "plans",
+        "--auto-approve",
+        "--evidence-dir",
+        "replaced",
+    ];
+    let out = backend.run(dir.path(), &replace);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::util::stderr(&out));
+    // Both halves are journaled: the old scene deleted, then the new one created.
+    let bundle = std::fs::read_dir(dir.path().join("replaced"))
+        .expect("evidence")
+        .next()
+        .expect("one bundle")
+        .expect("entry")
+        .path();
+    let journal: Vec<serde_json::Value> = std::fs::read_to_string(bundle.join("journal.jsonl"))
+        .expect("journal")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("record"))
+        .filter(|r| r["record"] == "intent" && r["key"] == "create-order")
+        .collect();
+    let actions: Vec<&str> = journal
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["delete", "create"], "{journal:?}");
+    assert!(journal[0]["scene_id"].is_string() && journal[1]["scene_id"].is_null());
+
+    let out = backend.run(dir.path(), &["plan", "plans", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}

@@ -62,6 +62,18 @@ pub fn start_backend() -> Backend {
 /// Starts the emulator with extra `serve` arguments (e.g. `--fault fail-mutation=2`).
 pub fn start_backend_with(extra: &[&str]) -> Backend {
     let state = tempfile::tempdir().expect("state dir");
+    let (child, endpoint, key_id, key_secret) = serve(state.path(), extra);
+    Backend {
+        child,
+        endpoint,
+        key_id,
+        key_secret,
+        _state: state,
+    }
+}
+
+/// Spawns `ptsplan emulator serve` on `state`; the child and its env block.
+fn serve(state: &Path, extra: &[&str]) -> (Child, String, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ptsplan"))
         .args([
             "emulator",
@@ -70,7 +82,7 @@ pub fn start_backend_with(extra: &[&str]) -> Backend {
             "127.0.0.1:0",
             "--state-dir",
         ])
-        .arg(state.path())
+        .arg(state)
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -95,16 +107,21 @@ pub fn start_backend_with(extra: &[&str]) -> Backend {
     );
     // Keep draining its output: a closed pipe would end the server at its next line.
     std::thread::spawn(move || lines.for_each(drop));
-    Backend {
-        child,
-        endpoint,
-        key_id,
-        key_secret,
-        _state: state,
-    }
+    (child, endpoint, key_id, key_secret)
 }
 
 impl Backend {
+    /// Stops the server, lets `edit` change its state directory (as the PTS console would
+    /// change scenes behind ptsplan's back), and starts it again on the same state.
+    pub fn restart_with(&mut self, edit: impl FnOnce(&Path)) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        edit(self._state.path());
+        let (child, endpoint, key_id, key_secret) = serve(self._state.path(), &[]);
+        (self.child, self.endpoint, self.key_id, self.key_secret) =
+            (child, endpoint, key_id, key_secret);
+    }
+
     /// `ptsplan ARGS` from `dir` against this backend, with `WX_APP_SECRET` set.
     pub fn run(&self, dir: &Path, args: &[&str]) -> Output {
         ptsplan(dir)

@@ -4,6 +4,12 @@
 //! scenes, then creates, then deletions (`--prune`), and runs start last so that they run
 //! the scenes as planned. Within a phase the plan's order is kept, so the step numbers in
 //! the journal are stable for one plan.
+//!
+//! A replacement is two steps on one key: the live scene is deleted (with the saves of
+//! existing scenes), then created anew (with the creates). Deleting first keeps one live
+//! scene per address at any time, so ownership by marker key stays unambiguous; if the create
+//! fails, rollback re-creates the deleted scene from its before-image. The create and any
+//! start of a replaced scene carry no scene id: the executor uses the id the create returns.
 
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +71,7 @@ pub struct Step {
 
 /// The steps that perform `plan`, in execution order.
 pub fn steps(plan: &Plan) -> Vec<Step> {
-    let mut out: Vec<Step> = plan
+    let mut phased: Vec<(u8, Step)> = plan
         .scenes
         .iter()
         .flat_map(|change| {
@@ -73,21 +79,36 @@ pub fn steps(plan: &Plan) -> Vec<Step> {
                 Action::Create => &[StepKind::Create],
                 Action::Update => &[StepKind::Update],
                 Action::StopThenUpdate => &[StepKind::Stop, StepKind::Update],
+                Action::Replace => &[StepKind::Delete, StepKind::Create],
+                Action::StopThenReplace => &[StepKind::Stop, StepKind::Delete, StepKind::Create],
                 Action::Delete => &[StepKind::Delete],
                 Action::Start | Action::NoOp => &[],
             };
+            let replacing = change.action.replaces();
             let start = change.run.then_some(StepKind::Start);
-            kinds.iter().copied().chain(start).map(|kind| Step {
-                number: 0,
-                kind,
-                key: change.key.clone(),
-                scene_id: change.scene_id.clone(),
-                before_fingerprint: change.live_fingerprint.clone(),
+            kinds.iter().copied().chain(start).map(move |kind| {
+                // After a replacement's deletion the old id is gone.
+                let old_scene = !(replacing && matches!(kind, StepKind::Create | StepKind::Start));
+                let step = Step {
+                    number: 0,
+                    kind,
+                    key: change.key.clone(),
+                    scene_id: change.scene_id.clone().filter(|_| old_scene),
+                    before_fingerprint: change.live_fingerprint.clone().filter(|_| old_scene),
+                };
+                // The deletion half of a replacement goes with the saves, before creates.
+                let phase = if replacing && kind == StepKind::Delete {
+                    StepKind::Update.phase()
+                } else {
+                    kind.phase()
+                };
+                (phase, step)
             })
         })
         .collect();
     // A stable sort keeps the plan's order within each phase.
-    out.sort_by_key(|step| step.kind.phase());
+    phased.sort_by_key(|(phase, _)| *phase);
+    let mut out: Vec<Step> = phased.into_iter().map(|(_, step)| step).collect();
     for (index, step) in out.iter_mut().enumerate() {
         step.number = index + 1;
     }
@@ -122,6 +143,8 @@ mod tests {
                 change("same", Action::NoOp, false),
                 change("edit", Action::Update, false),
                 change("go", Action::Start, true),
+                change("swap", Action::Replace, true),
+                change("busy-swap", Action::StopThenReplace, false),
             ],
             ..Plan::default()
         };
@@ -133,12 +156,45 @@ mod tests {
             keys,
             vec![
                 (1, StepKind::Stop, "busy".into()),
-                (2, StepKind::Update, "busy".into()),
-                (3, StepKind::Update, "edit".into()),
-                (4, StepKind::Create, "new".into()),
-                (5, StepKind::Delete, "gone".into()),
-                (6, StepKind::Start, "new".into()),
-                (7, StepKind::Start, "go".into()),
+                (2, StepKind::Stop, "busy-swap".into()),
+                (3, StepKind::Update, "busy".into()),
+                (4, StepKind::Update, "edit".into()),
+                (5, StepKind::Delete, "swap".into()),
+                (6, StepKind::Delete, "busy-swap".into()),
+                (7, StepKind::Create, "new".into()),
+                (8, StepKind::Create, "swap".into()),
+                (9, StepKind::Create, "busy-swap".into()),
+                (10, StepKind::Delete, "gone".into()),
+                (11, StepKind::Start, "new".into()),
+                (12, StepKind::Start, "go".into()),
+                (13, StepKind::Start, "swap".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_replacement_deletes_the_old_scene_then_creates_and_runs_one_without_its_id() {
+        let plan = Plan {
+            scenes: vec![SceneChange {
+                live_fingerprint: Some("before".into()),
+                ..change("swap", Action::Replace, true)
+            }],
+            ..Plan::default()
+        };
+        let ids: Vec<(StepKind, Option<String>, Option<String>)> = steps(&plan)
+            .into_iter()
+            .map(|s| (s.kind, s.scene_id, s.before_fingerprint))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                (
+                    StepKind::Delete,
+                    Some("id-swap".into()),
+                    Some("before".into())
+                ),
+                (StepKind::Create, None, None),
+                (StepKind::Start, None, None),
             ]
         );
     }

@@ -55,11 +55,13 @@ pub async fn rollback(
             live.iter()
                 .find(|l| l.scene.scene_id.is_some() && l.scene.scene_id == step.scene_id)
         });
+        // A before-image comes first: a replaced scene (deleted, then created) is put back
+        // as it was, not deleted.
         let undo: Option<(StepKind, Option<String>, Option<wire::Scene>)> =
-            if kinds.contains(&StepKind::Create) {
-                current.map(|l| (StepKind::Delete, l.scene.scene_id.clone(), None))
-            } else if let Some(image) = before.get(&step.key) {
+            if let Some(image) = before.get(&step.key) {
                 restore(image, step, current.map(|l| &l.scene))
+            } else if kinds.contains(&StepKind::Create) {
+                current.map(|l| (StepKind::Delete, l.scene.scene_id.clone(), None))
             } else if kinds.contains(&StepKind::Start) {
                 current
                     .filter(|l| l.running)

@@ -129,7 +129,7 @@ fn moved_since(
     let planned = comparable(saved.action);
     let action = now.map_or(Action::NoOp, |c| comparable(c.action));
     (action != planned).then(|| {
-        if action == Action::StopThenUpdate {
+        if matches!(action, Action::StopThenUpdate | Action::StopThenReplace) {
             "started running".to_owned()
         } else {
             "stopped running".to_owned()

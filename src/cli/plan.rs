@@ -152,11 +152,127 @@ pub(super) struct Prepared {
 
 /// Checks and lowers the plan at `path`, connects, reads the live state and plans.
 /// Problems are printed; the exit code is returned instead.
+///
+/// The plan is checked and lowered on a thread of its own while the live state is read:
+/// reading is mostly waiting on the backend and checking a large plan is CPU work, so the
+/// two overlap (docs/performance.md). An invalid plan stops the reads already started
+/// (read-only calls; nothing is planned).
 pub(super) fn prepare(
     global: &GlobalArgs,
     path: &Path,
     options: Options,
 ) -> Result<Prepared, Exit> {
+    let data = data_store(global)?;
+    std::thread::scope(|scope| {
+        let store = data.clone();
+        let checking = scope.spawn(move || check_and_lower(path, &store));
+        let connected = connect_with_runtime(global);
+        let reading = connected.as_ref().ok().map(|(connection, runtime)| {
+            let client = connection.client.clone();
+            let viewed = |live: &Live| plan::Viewed::of(&live.scene);
+            runtime.spawn(async move { crate::live::read_all_with(&client, viewed).await })
+        });
+        let checked = checking.join().unwrap_or_else(|_| Checked::failed());
+        eprint!(
+            "{}",
+            stderr_renderer(global)
+                .render_all(&checked.loaded.diagnostics, &checked.loaded.sources)
+        );
+        let (Some(plan_file), Some(Ok(_))) = (&checked.loaded.plan, &checked.lowered) else {
+            if let Some(reading) = &reading {
+                reading.abort();
+            }
+            report_invalid(path, &checked);
+            return Err(Exit::Error);
+        };
+        let (connection, runtime) = connected?;
+        let Some(reading) = reading else {
+            return Err(Exit::Error);
+        };
+        let (live, live_views): (Vec<Live>, Vec<plan::Viewed>) = match runtime.block_on(reading) {
+            Ok(Ok(read)) => read.into_iter().unzip(),
+            Ok(Err(error)) => return Err(connection.report(global, &error)),
+            Err(error) => {
+                let error = crate::api::ApiError::Interrupted {
+                    action: <crate::wire::ListPtsScene as crate::wire::Action>::ACTION,
+                    cause: format!("reading the live state stopped: {error}"),
+                };
+                return Err(connection.report(global, &error));
+            }
+        };
+        let Some(Ok(lowering)) = checked.lowered else {
+            return Err(Exit::Error);
+        };
+        let crate::lower::Lowering {
+            scenes: desired,
+            mut redactor,
+            files: data_files,
+        } = lowering;
+        connection.redact_credentials(&mut redactor);
+        let mut proposal = plan::plan_viewed(
+            &plan_file.workspace,
+            &desired,
+            &checked.desired_views,
+            &live,
+            Some(&live_views),
+            options,
+        );
+        proposal.estimates = plan_file
+            .scenes
+            .iter()
+            .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
+            .collect();
+        proposal
+            .notes
+            .extend(changed_data_files(&data_files, &live));
+        if !data_files.is_empty() {
+            let refusal = data.unusable_with(&connection.settings.endpoint);
+            proposal
+                .notes
+                .extend(refusal.map(|reason| format!("{reason}; apply will refuse")));
+        }
+        Ok(Prepared {
+            files: checked.loaded.files.clone(),
+            workspace: plan_file.workspace.clone(),
+            plan: plan_file.clone(),
+            desired,
+            redactor,
+            connection,
+            runtime,
+            live,
+            proposal,
+            data,
+            data_files,
+        })
+    })
+}
+
+/// What lowering gives: the desired scenes, the secrets resolved and the data files, or
+/// what could not be resolved.
+type LowerResult = Result<crate::lower::Lowering, Vec<crate::lower::Unresolved>>;
+
+/// A checked plan and, when it is valid, its lowering.
+struct Checked {
+    loaded: spec::load::Loaded,
+    lowered: Option<LowerResult>,
+    /// The views of the lowered scenes, in their order.
+    desired_views: Vec<plan::Viewed>,
+}
+
+impl Checked {
+    /// What a checking thread that died leaves: nothing valid.
+    fn failed() -> Self {
+        Checked {
+            loaded: spec::load::Loaded::default(),
+            lowered: None,
+            desired_views: Vec::new(),
+        }
+    }
+}
+
+/// Checks the plan at `path` as `validate --require-env` does and, when it is valid, lowers
+/// it with `data`. Prints nothing.
+fn check_and_lower(path: &Path, data: &crate::oss::DataStore) -> Checked {
     let lookup = |name: &str| std::env::var(name).ok();
     let env = Env {
         now: jiff::Timestamp::now(),
@@ -164,70 +280,45 @@ pub(super) fn prepare(
         require_env: true,
     };
     let loaded = spec::check(path, &env);
-    eprint!(
-        "{}",
-        stderr_renderer(global).render_all(&loaded.diagnostics, &loaded.sources)
-    );
-    let (Some(plan_file), false) = (&loaded.plan, loaded.diagnostics.has_errors()) else {
+    let lowered = match (&loaded.plan, loaded.diagnostics.has_errors()) {
+        (Some(plan_file), false) => Some(crate::lower::lower_with(
+            plan_file,
+            &plan_dir(path),
+            &lookup,
+            data,
+        )),
+        _ => None,
+    };
+    let desired_views = match &lowered {
+        Some(Ok(lowering)) => lowering
+            .scenes
+            .iter()
+            .map(|d| plan::Viewed::of(&d.scene))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Checked {
+        loaded,
+        lowered,
+        desired_views,
+    }
+}
+
+/// Says why the plan at `path` cannot be planned.
+fn report_invalid(path: &Path, checked: &Checked) {
+    if let Some(Err(missing)) = &checked.lowered {
+        for m in missing {
+            eprintln!(
+                "error: {}: `${{{}.{}}}` cannot be resolved",
+                m.place, m.namespace, m.name
+            );
+        }
+    } else {
         eprintln!(
-            "error: {} is not a valid plan; nothing was read from the backend",
+            "error: {} is not a valid plan; nothing was planned",
             path.display()
         );
-        return Err(Exit::Error);
-    };
-    let dir = plan_dir(path);
-    let data = data_store(global)?;
-    let lowering = match crate::lower::lower_with(plan_file, &dir, &lookup, &data) {
-        Ok(lowering) => lowering,
-        Err(missing) => {
-            for m in missing {
-                eprintln!(
-                    "error: {}: `${{{}.{}}}` cannot be resolved",
-                    m.place, m.namespace, m.name
-                );
-            }
-            return Err(Exit::Error);
-        }
-    };
-    let crate::lower::Lowering {
-        scenes: desired,
-        mut redactor,
-        files: data_files,
-    } = lowering;
-    let (connection, runtime) = connect_with_runtime(global)?;
-    connection.redact_credentials(&mut redactor);
-    let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
-        Ok(live) => live,
-        Err(error) => return Err(connection.report(global, &error)),
-    };
-    let mut proposal = plan::plan(&plan_file.workspace, &desired, &live, options);
-    proposal.estimates = plan_file
-        .scenes
-        .iter()
-        .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
-        .collect();
-    proposal
-        .notes
-        .extend(changed_data_files(&data_files, &live));
-    if !data_files.is_empty() {
-        let refusal = data.unusable_with(&connection.settings.endpoint);
-        proposal
-            .notes
-            .extend(refusal.map(|reason| format!("{reason}; apply will refuse")));
     }
-    Ok(Prepared {
-        files: loaded.files.clone(),
-        workspace: plan_file.workspace.clone(),
-        plan: plan_file.clone(),
-        desired,
-        redactor,
-        connection,
-        runtime,
-        live,
-        proposal,
-        data,
-        data_files,
-    })
 }
 
 /// The `[data]` store of `ptsplan.toml`; problems are printed.

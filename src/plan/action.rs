@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 /// | `Create` | none | the desired scene |
 /// | `Update` | the live scene | the desired scene, saved in place |
 /// | `StopThenUpdate` | a running live scene | stopped, then saved in place |
+/// | `Replace` | a live scene with a change `SavePtsScene` cannot make | deleted, then created anew |
+/// | `StopThenReplace` | a running live scene that must be replaced | stopped, deleted, created |
 /// | `Delete` | an owned live scene left out of the plan (with `prune`) | none |
 /// | `Start` | the live scene, unchanged | a run started (run policy) |
 /// | `NoOp` | the live scene | the same |
@@ -19,18 +21,27 @@ pub enum Action {
     Create,
     Update,
     StopThenUpdate,
+    Replace,
+    StopThenReplace,
     Delete,
     Start,
     NoOp,
 }
 
 impl Action {
+    /// Whether the live scene is deleted and created anew (its id changes).
+    pub fn replaces(self) -> bool {
+        matches!(self, Action::Replace | Action::StopThenReplace)
+    }
+
     /// The symbol shown before the scene in text and markdown plans.
     pub fn symbol(self) -> &'static str {
         match self {
             Action::Create => "+",
             Action::Update => "~",
             Action::StopThenUpdate => "!~",
+            Action::Replace => "-/+",
+            Action::StopThenReplace => "!-/+",
             Action::Delete => "-",
             Action::Start => ">",
             Action::NoOp => " ",
@@ -43,6 +54,8 @@ impl Action {
             Action::Create => "will be created",
             Action::Update => "will be updated in place",
             Action::StopThenUpdate => "is running: it will be stopped, then updated",
+            Action::Replace => "must be replaced",
+            Action::StopThenReplace => "is running: it will be stopped, then replaced",
             Action::Delete => "will be deleted",
             Action::Start => "will be run",
             Action::NoOp => "is up to date",

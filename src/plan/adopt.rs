@@ -37,6 +37,7 @@ pub fn adoption(
         path: vec![OWNER.to_owned()],
         before: previous.map(Value::from),
         after: Some(Value::from(workspace)),
+        forces_replacement: false,
     }];
     changes.extend(diff::diff(&live_view, &view::view(&lowered.scene)));
     Some(SceneChange {

@@ -9,6 +9,9 @@ pub struct FieldChange {
     pub path: Vec<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    /// The change cannot be made in place: the scene is replaced (set by the planner from
+    /// [`view::forces_replacement`](super::view::forces_replacement)).
+    pub forces_replacement: bool,
 }
 
 impl FieldChange {
@@ -76,6 +79,7 @@ fn walk(
             path: path.clone(),
             before: b.cloned(),
             after: a.cloned(),
+            forces_replacement: false,
         }),
         _ => {}
     }

@@ -17,6 +17,8 @@ pub mod view;
 pub use action::Action;
 pub use diff::FieldChange;
 
+use std::borrow::Cow;
+
 use crate::lower::Lowered;
 use crate::spec::model::RunPolicy;
 use crate::wire::{self, Marker};
@@ -70,6 +72,11 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// How many scenes are replaced (running or not).
+    pub fn replacements(&self) -> usize {
+        self.scenes.iter().filter(|s| s.action.replaces()).count()
+    }
+
     /// Whether applying would change anything.
     pub fn has_changes(&self) -> bool {
         self.scenes
@@ -84,7 +91,10 @@ impl Plan {
 
     /// Total VUM of every scene's estimate.
     pub fn total_vum(&self) -> f64 {
-        self.estimates.iter().map(|(_, e)| e.vum).sum()
+        // A fold from +0.0: `sum` of no estimates would be -0.0.
+        self.estimates
+            .iter()
+            .fold(0.0, |total, (_, e)| total + e.vum)
     }
 
     /// How many scenes will be run.
@@ -93,18 +103,60 @@ impl Plan {
     }
 }
 
+/// A scene's normalized [view](view::view) and its fingerprint, computed once. The caller
+/// may compute them ahead (the desired ones while the live state is read, each live one as
+/// it arrives) so that planning after the last read is short.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Viewed {
+    pub view: serde_json::Value,
+    pub fingerprint: String,
+}
+
+impl Viewed {
+    /// The view and fingerprint of `scene`.
+    pub fn of(scene: &wire::Scene) -> Self {
+        let view = view::view(scene);
+        let fingerprint = view::fingerprint(&view);
+        Viewed { view, fingerprint }
+    }
+}
+
 /// Plans `desired` (the lowered plan of `workspace`) against `live` (every scene read).
 pub fn plan(workspace: &str, desired: &[Lowered], live: &[Live], options: Options) -> Plan {
-    let owned: Vec<(Marker, &Live)> = live
+    let desired_views: Vec<Viewed> = desired.iter().map(|d| Viewed::of(&d.scene)).collect();
+    plan_viewed(workspace, desired, &desired_views, live, None, options)
+}
+
+/// [`plan`] with views computed ahead: `desired_views[i]` is the view of `desired[i]` and,
+/// when given, `live_views[i]` the view of `live[i]`; otherwise live views are computed
+/// here.
+pub fn plan_viewed(
+    workspace: &str,
+    desired: &[Lowered],
+    desired_views: &[Viewed],
+    live: &[Live],
+    live_views: Option<&[Viewed]>,
+    options: Options,
+) -> Plan {
+    let owned: Vec<(Marker, &Live, Cow<'_, Viewed>)> = live
         .iter()
-        .filter_map(|l| Marker::of(&l.scene).map(|m| (m, l)))
-        .filter(|(m, _)| m.workspace == workspace)
+        .enumerate()
+        .filter_map(|(i, l)| Marker::of(&l.scene).map(|m| (m, i, l)))
+        .filter(|(m, _, _)| m.workspace == workspace)
+        .map(|(m, i, l)| {
+            let viewed = live_views
+                .and_then(|views| views.get(i))
+                .map_or_else(|| Cow::Owned(Viewed::of(&l.scene)), Cow::Borrowed);
+            (m, l, viewed)
+        })
         .collect();
     let mut out = Plan::default();
-    for lowered in desired {
+    for (lowered, desired_viewed) in desired.iter().zip(desired_views) {
         let name = lowered.scene.scene_name.clone().unwrap_or_default();
-        let desired_view = view::view(&lowered.scene);
-        let Some((marker, current)) = owned.iter().find(|(m, _)| m.key == lowered.key) else {
+        let desired_view = &desired_viewed.view;
+        let Some((marker, current, live_viewed)) =
+            owned.iter().find(|(m, _, _)| m.key == lowered.key)
+        else {
             if let Some(change) = adopt::adoption(workspace, lowered, live, options) {
                 out.scenes.push(change);
                 continue;
@@ -124,22 +176,27 @@ pub fn plan(workspace: &str, desired: &[Lowered], live: &[Live], options: Option
                 name,
                 action: Action::Create,
                 scene_id: None,
-                changes: diff::diff(&serde_json::json!({}), &desired_view),
+                changes: diff::diff(&serde_json::json!({}), desired_view),
                 drifted: false,
                 live_fingerprint: None,
                 run: runs(options, lowered.run, true),
             });
             continue;
         };
-        let live_view = view::view(&current.scene);
-        let live_fingerprint = view::fingerprint(&live_view);
-        let changes = diff::diff(&live_view, &desired_view);
+        let live_fingerprint = live_viewed.fingerprint.clone();
+        let mut changes = diff::diff(&live_viewed.view, desired_view);
+        for change in &mut changes {
+            change.forces_replacement = view::forces_replacement(&change.path);
+        }
+        let replace = changes.iter().any(|c| c.forces_replacement);
         let run = runs(options, lowered.run, !changes.is_empty());
-        let action = match (changes.is_empty(), current.running) {
-            (true, _) if run => Action::Start,
-            (true, _) => Action::NoOp,
-            (false, false) => Action::Update,
-            (false, true) => Action::StopThenUpdate,
+        let action = match (changes.is_empty(), replace, current.running) {
+            (true, _, _) if run => Action::Start,
+            (true, _, _) => Action::NoOp,
+            (false, false, false) => Action::Update,
+            (false, false, true) => Action::StopThenUpdate,
+            (false, true, false) => Action::Replace,
+            (false, true, true) => Action::StopThenReplace,
         };
         out.scenes.push(SceneChange {
             key: lowered.key.clone(),
@@ -155,21 +212,20 @@ pub fn plan(workspace: &str, desired: &[Lowered], live: &[Live], options: Option
             run,
         });
     }
-    for (marker, current) in &owned {
+    for (marker, current, live_viewed) in &owned {
         if desired.iter().any(|d| d.key == marker.key) {
             continue;
         }
         let name = current.scene.scene_name.clone().unwrap_or_default();
         if options.prune {
-            let live_view = view::view(&current.scene);
             out.scenes.push(SceneChange {
                 key: marker.key.clone(),
                 name,
                 action: Action::Delete,
                 scene_id: current.scene.scene_id.clone(),
-                changes: diff::diff(&live_view, &serde_json::json!({})),
+                changes: diff::diff(&live_viewed.view, &serde_json::json!({})),
                 drifted: false,
-                live_fingerprint: Some(view::fingerprint(&live_view)),
+                live_fingerprint: Some(live_viewed.fingerprint.clone()),
                 run: false,
             });
         } else {

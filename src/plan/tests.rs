@@ -186,6 +186,46 @@ fn scenes_changed_outside_ptsplan_are_flagged_as_drift() {
 }
 
 #[test]
+fn scene_wide_headers_made_outside_a_save_force_replacement() {
+    let d = desired("checkout", "x");
+    let mut current = saved(&d, "S1");
+    // Added in the console: `SavePtsScene` can neither set nor (documentedly) clear them.
+    current.headers.push(wire::SceneHeader {
+        name: Some("X-Console".into()),
+        value: Some("on".into()),
+        ..wire::SceneHeader::default()
+    });
+    current.relation_list[0].api_list[1].url = Some("http://127.0.0.1:18080/v2/orders".into());
+    let p = plan(
+        "mall-mp",
+        std::slice::from_ref(&d),
+        &[live(current.clone())],
+        Options::default(),
+    );
+    let scene = &p.scenes[0];
+    assert_eq!(scene.action, Action::Replace);
+    assert!(scene.drifted);
+    let forced: Vec<(String, bool)> = scene
+        .changes
+        .iter()
+        .map(|c| (c.dotted(), c.forces_replacement))
+        .collect();
+    assert_eq!(
+        forced,
+        [
+            ("chains.buyer.steps.order.url".to_owned(), false),
+            ("headers.X-Console".to_owned(), true),
+        ]
+    );
+    let running = Live {
+        scene: current,
+        running: true,
+    };
+    let p = plan("mall-mp", &[d], &[running], Options::default());
+    assert_eq!(p.scenes[0].action, Action::StopThenReplace);
+}
+
+#[test]
 fn scenes_of_other_owners_are_never_touched() {
     let d = desired("checkout", "x");
     let mut theirs = saved(&d, "OTHER");

@@ -56,6 +56,19 @@ pub fn view(scene: &wire::Scene) -> Value {
         })
         .collect();
     out.insert("files".into(), Value::Object(files));
+    let headers: Map<String, Value> = scene
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.clone().unwrap_or_default(),
+                Value::from(h.value.clone().unwrap_or_default()),
+            )
+        })
+        .collect();
+    if !headers.is_empty() {
+        out.insert("headers".into(), Value::Object(headers));
+    }
     if let Some(marker) = Marker::of(scene) {
         // What the marker says about running the scene is part of the scene; who owns it
         // and its fingerprint are bookkeeping.
@@ -77,6 +90,18 @@ pub fn view(scene: &wire::Scene) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// Whether a change at `path` (a view path) cannot be made by `SavePtsScene` on the existing
+/// scene, so the scene must be replaced (deleted, then created).
+///
+/// The one such field is the scene-wide `headers`: `GetPtsScene` returns them, but
+/// `SavePtsScene` cannot set them (PTS reference §6.2), and whether a save keeps or clears
+/// headers made in the console is not documented. A plan cannot declare them, so a live scene
+/// carrying them only matches its plan again once it is created anew. Every other field is
+/// saved in place (an update is a full replacement of what `SavePtsScene` takes).
+pub fn forces_replacement(path: &[String]) -> bool {
+    path.first().is_some_and(|first| first == "headers")
 }
 
 /// A short, order-independent fingerprint of a view (hex of SHA-256, 16 characters).

@@ -143,18 +143,48 @@ fn shown_lines(shown: &Shown) -> Vec<String> {
     }
 }
 
+/// The display lines of one field change, the first marked when it forces replacement.
+fn change_lines(change: &FieldChange, redactor: &Redactor) -> Vec<String> {
+    let mut lines = shown_lines(&show(change, redactor));
+    if change.forces_replacement {
+        if let Some(first) = lines.first_mut() {
+            first.push_str("  # forces replacement");
+        }
+    }
+    lines
+}
+
+/// Scenes to create, update and delete, and runs. After Terraform, a replacement counts as
+/// one creation and one deletion.
+struct Counts {
+    create: usize,
+    update: usize,
+    delete: usize,
+    run: usize,
+}
+
+fn counts(plan: &Plan) -> Counts {
+    let replace = plan.replacements();
+    Counts {
+        create: plan.count(Action::Create) + replace,
+        update: plan.count(Action::Update) + plan.count(Action::StopThenUpdate),
+        delete: plan.count(Action::Delete) + replace,
+        run: plan.runs(),
+    }
+}
+
 /// The closing summary line.
 pub fn summary(plan: &Plan) -> String {
     if !plan.has_changes() {
         return "No changes. The live scenes match the plan.".to_owned();
     }
-    format!(
-        "Plan: {} to create, {} to update, {} to delete, {} to run.",
-        plan.count(Action::Create),
-        plan.count(Action::Update) + plan.count(Action::StopThenUpdate),
-        plan.count(Action::Delete),
-        plan.runs(),
-    )
+    let Counts {
+        create,
+        update,
+        delete,
+        run,
+    } = counts(plan);
+    format!("Plan: {create} to create, {update} to update, {delete} to delete, {run} to run.")
 }
 
 fn heading(scene: &SceneChange) -> String {
@@ -195,7 +225,7 @@ pub fn text(plan: &Plan, redactor: &Redactor) -> String {
     for scene in &changing {
         let _ = writeln!(out, "  {}", redactor.redact(&heading(scene)));
         for change in &scene.changes {
-            for line in shown_lines(&show(change, redactor)) {
+            for line in change_lines(change, redactor) {
                 let _ = writeln!(out, "      {}", redactor.redact(&line));
             }
         }
@@ -297,6 +327,7 @@ pub fn one_line_per_scene(plan: &Plan) -> String {
 
 /// The plan as versioned JSON (documented in docs/plan-json.md).
 pub fn json(plan: &Plan, redactor: &Redactor) -> Value {
+    let counts = counts(plan);
     let scenes: Vec<Value> = plan
         .scenes
         .iter()
@@ -320,6 +351,7 @@ pub fn json(plan: &Plan, redactor: &Redactor) -> Value {
                 "run": s.run,
                 "drifted": s.drifted,
                 "live_fingerprint": s.live_fingerprint,
+                "replace_paths": s.changes.iter().filter(|c| c.forces_replacement).map(FieldChange::dotted).collect::<Vec<_>>(),
                 "changes": changes,
             })
         })
@@ -327,10 +359,11 @@ pub fn json(plan: &Plan, redactor: &Redactor) -> Value {
     json!({
         "format_version": FORMAT_VERSION,
         "summary": {
-            "create": plan.count(Action::Create),
-            "update": plan.count(Action::Update) + plan.count(Action::StopThenUpdate),
-            "delete": plan.count(Action::Delete),
-            "run": plan.runs(),
+            "create": counts.create,
+            "update": counts.update,
+            "replace": plan.replacements(),
+            "delete": counts.delete,
+            "run": counts.run,
             "changes": plan.has_changes(),
         },
         "scenes": scenes,
@@ -401,7 +434,7 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
             s.action.verb()
         );
         for change in &s.changes {
-            for line in shown_lines(&show(change, redactor)) {
+            for line in change_lines(change, redactor) {
                 section.push_str(&redactor.redact(&line).replace("```", "ˋˋˋ"));
                 section.push('\n');
             }

@@ -4,6 +4,8 @@
 //! chain with at least one API, a load config with a test mode and a duration) and `Draft`
 //! otherwise; a run makes it `Running` (`Debugging` for a debug run) until the run ends.
 //! Saving over, modifying or deleting a scene that is running or debugging is refused.
+//! Scene-wide `Headers` cannot be set by any call (a save keeps a stored scene's own, as
+//! made in the console or on disk; the reference leaves clearing them undocumented).
 //!
 //! Stored scenes are kept exactly as `GetPtsScene` returns them: `TestMode` as
 //! `CONCURRENCY`/`TPS`, ids filled in, `Status`, `CreateTime`, `ModifiedTime` set.
@@ -171,19 +173,23 @@ fn put(shared: &Shared, mut scene: Scene, code: &'static str) -> Result<String, 
     let now = ids::now_text();
     change(shared, |tables, touched| {
         let existing = scene.scene_id.clone().filter(|id| !id.is_empty());
-        let (scene_id, create_time) = match existing {
+        // Scene-wide headers are not settable by a save (reference §6.2): whatever the
+        // request holds is ignored and a stored scene keeps the ones it has.
+        let (scene_id, create_time, headers) = match existing {
             Some(id) => {
                 let old = tables.scenes.get(&id).ok_or_else(|| not_found(code))?;
                 if is_busy(old) {
                     return Err(ApiError::new(code, "The scene is running", 400));
                 }
-                (id, old.create_time.clone())
+                (id, old.create_time.clone(), old.headers.clone())
             }
             None => (
                 ids::unique_id(ID_LEN, |id| tables.scenes.contains_key(id)),
                 Some(now.clone()),
+                Vec::new(),
             ),
         };
+        scene.headers = headers;
         fill_ids(&mut scene);
         if let Some(load) = scene.load_config.as_mut() {
             load.test_mode = load.test_mode.as_ref().map(|mode| mode.to_get_form());

@@ -1,3 +1,5 @@
+use std::fmt::Write as _;
+
 use serde_json::json;
 
 use super::*;
@@ -8,6 +10,7 @@ fn change(path: &str, before: Option<Value>, after: Option<Value>) -> FieldChang
         path: path.split('.').map(str::to_owned).collect(),
         before,
         after,
+        forces_replacement: path.starts_with("headers."),
     }
 }
 
@@ -114,6 +117,220 @@ fn every_case() -> Plan {
             ("order".to_owned(), estimate("rps", 3_000, 1, 5.0, Some(300_000), 1, 2_525.0)),
         ],
     }
+}
+
+/// A plan of the scenes given, nothing else.
+fn only(scenes: Vec<SceneChange>) -> Plan {
+    Plan {
+        scenes,
+        ..Plan::default()
+    }
+}
+
+/// The three renderings of `plan` in one golden file per case, after checking that no
+/// secret value leaks into any of them.
+fn golden(case: &str, plan: &Plan) {
+    let redactor = redactor();
+    let rendered = [
+        ("text", text(plan, &redactor)),
+        ("markdown", markdown(plan, &redactor)),
+        (
+            "json",
+            serde_json::to_string_pretty(&json(plan, &redactor)).expect("json"),
+        ),
+    ];
+    let mut out = String::new();
+    for (format, body) in rendered {
+        assert!(!body.contains(SECRET), "{case} {format} leaks:\n{body}");
+        let _ = writeln!(out, "===== {format} =====\n{body}");
+    }
+    insta::assert_snapshot!(format!("case_{case}"), out);
+}
+
+#[test]
+fn golden_create() {
+    let mut plan = only(vec![scene(
+        "checkout",
+        Action::Create,
+        vec![
+            change("name", None, Some(json!("mp-checkout"))),
+            change(
+                "chains.buyer.order",
+                None,
+                Some(json!(["token:wx", "order"])),
+            ),
+            change("chains.buyer.steps.order.method", None, Some(json!("POST"))),
+            change(
+                "chains.buyer.steps.order.url",
+                None,
+                Some(json!("http://127.0.0.1:18080/orders")),
+            ),
+            change("load.mode", None, Some(json!("concurrency"))),
+            change("load.concurrency_max", None, Some(json!(200))),
+        ],
+    )]);
+    plan.estimates = vec![(
+        "checkout".to_owned(),
+        estimate("concurrency", 200, 1, 10.0, None, 1, 5_050.0),
+    )];
+    golden("create", &plan);
+}
+
+#[test]
+fn golden_update_headers_json_body_and_load() {
+    let body_before = r#"{"sku":"A1","quantity":1,"channel":"wechat"}"#;
+    let body_after = r#"{"sku":"B2","quantity":1,"channel":"wechat"}"#;
+    let plan = only(vec![scene(
+        "order",
+        Action::Update,
+        vec![
+            change(
+                "chains.buyer.steps.order.headers.Authorization",
+                Some(json!("Bearer ${access_token}")),
+                Some(json!("Token ${access_token}")),
+            ),
+            change(
+                "chains.buyer.steps.order.headers.X-Trace",
+                None,
+                Some(json!("on")),
+            ),
+            change(
+                "chains.buyer.steps.order.headers.X-Legacy",
+                Some(json!("1")),
+                None,
+            ),
+            change(
+                "chains.buyer.steps.order.body.value",
+                Some(json!(body_before)),
+                Some(json!(body_after)),
+            ),
+            change("load.concurrency_start", Some(json!(10)), Some(json!(20))),
+            change("load.concurrency_max", Some(json!(100)), Some(json!(200))),
+            change("load.chains.buyer.max", Some(json!(60)), Some(json!(120))),
+        ],
+    )]);
+    golden("update", &plan);
+}
+
+#[test]
+fn golden_replace() {
+    let mut busy = scene(
+        "pay",
+        Action::StopThenReplace,
+        vec![change("headers.X-Console", Some(json!("on")), None)],
+    );
+    busy.drifted = true;
+    let mut swap = scene(
+        "order",
+        Action::Replace,
+        vec![
+            change(
+                "chains.buyer.steps.order.url",
+                Some(json!("http://127.0.0.1:18080/v2/orders")),
+                Some(json!("http://127.0.0.1:18080/orders")),
+            ),
+            change("headers.X-Console", Some(json!("on")), None),
+            change("headers.X-Debug", Some(json!("1")), None),
+        ],
+    );
+    swap.drifted = true;
+    golden("replace", &only(vec![swap, busy]));
+}
+
+#[test]
+fn golden_delete_with_prune() {
+    let plan = only(vec![scene(
+        "legacy",
+        Action::Delete,
+        vec![
+            change("name", Some(json!("mp-legacy")), None),
+            change(
+                "chains.old.steps.ping.url",
+                Some(json!("http://127.0.0.1:18080/ping")),
+                None,
+            ),
+            change("load.concurrency_max", Some(json!(50)), None),
+        ],
+    )]);
+    golden("delete_with_prune", &plan);
+}
+
+#[test]
+fn golden_delete_without_prune() {
+    let plan = Plan {
+        scenes: vec![scene("stable", Action::NoOp, vec![])],
+        notes: vec!["scene `legacy` (`mp-legacy`) is owned by workspace `mall-mp` but no longer in the plan; it is kept (plan with --prune to delete it)".to_owned()],
+        estimates: vec![],
+    };
+    golden("delete_without_prune", &plan);
+}
+
+#[test]
+fn golden_running_scene() {
+    let plan = only(vec![scene(
+        "pay",
+        Action::StopThenUpdate,
+        vec![
+            change("load.max_running_minutes", Some(json!(10)), Some(json!(20))),
+            change("load.concurrency_max", Some(json!(100)), Some(json!(150))),
+        ],
+    )]);
+    golden("running_scene", &plan);
+}
+
+#[test]
+fn golden_drift() {
+    let mut drifted = scene(
+        "browse",
+        Action::Update,
+        vec![
+            change(
+                "chains.browser.steps.list.url",
+                Some(json!("http://127.0.0.1:18080/v2/items")),
+                Some(json!("http://127.0.0.1:18080/items")),
+            ),
+            change("advanced.log_sample_rate", Some(json!(50)), Some(json!(10))),
+        ],
+    );
+    drifted.drifted = true;
+    drifted.live_fingerprint = Some("5f0c2a9e11d04b7e".to_owned());
+    golden(
+        "drift",
+        &only(vec![drifted, scene("stable", Action::NoOp, vec![])]),
+    );
+}
+
+#[test]
+fn golden_secrets() {
+    let plan = only(vec![
+        scene(
+            "checkout",
+            Action::Create,
+            vec![
+                change(
+                    "chains.buyer.steps.token:wx.body.value",
+                    None,
+                    Some(json!(format!(
+                        "{{\"appid\":\"wx1\",\"secret\":\"{SECRET}\"}}"
+                    ))),
+                ),
+                change("globals.app_secret", None, Some(json!(SECRET))),
+            ],
+        ),
+        scene(
+            "order",
+            Action::Update,
+            vec![
+                change(
+                    "chains.buyer.steps.token:wx.headers.X-App-Secret",
+                    Some(json!("old-secret-value")),
+                    Some(json!(SECRET)),
+                ),
+                change("globals.app_secret", Some(json!(SECRET)), None),
+            ],
+        ),
+    ]);
+    golden("secrets", &plan);
 }
 
 #[test]
