@@ -280,7 +280,7 @@ fn describe(e: &Estimate) -> String {
     format!(
         "peak {} {unit}, {} min{runs}{requests}, {} IP(s), {} VUM",
         thousands(e.peak as f64),
-        e.minutes,
+        thousands(e.minutes),
         e.ips,
         thousands(e.vum)
     )
