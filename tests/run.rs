@@ -158,6 +158,8 @@ fn apply_run_passes_its_thresholds_and_writes_reports_into_the_bundle() {
         "{text}"
     );
     assert!(text.contains("thresholds passed (4)"), "{text}");
+    // The local backend's running data carries p99 for the progress line.
+    assert!(text.contains("  p99 "), "{text}");
     let bundle = bundle(dir.path(), &out);
     for file in [
         "meta.json",

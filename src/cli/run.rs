@@ -638,15 +638,20 @@ impl Progress {
             .planned
             .map(|p| format!("/{}s", p.round()))
             .unwrap_or_default();
+        // p99 when the backend gives it (the local one), else PTS's p90.
+        let latency = match (point.p99_ms, point.p90_ms) {
+            (Some(p), _) => format!("p99 {p:.1}ms"),
+            (None, Some(p)) => format!("p90 {p:.1}ms"),
+            (None, None) => "p90 -".to_owned(),
+        };
         let line = format!(
-            "{:.0}s{total}  vu {}  rps {}  success {}  p90 {}  errors {}",
+            "{:.0}s{total}  vu {}  rps {}  success {}  {latency}  errors {}",
             point.elapsed_s,
             point.concurrency.map_or("-".into(), |c| format!("{c:.0}")),
             point.rps.map_or("-".into(), |r| format!("{r:.0}")),
             point
                 .success_rate()
                 .map_or("-".into(), |r| format!("{:.2}%", r * 100.0)),
-            point.p90_ms.map_or("-".into(), |p| format!("{p:.1}ms")),
             point.failures.unwrap_or(0) + point.check_failures.unwrap_or(0),
         );
         match &self.bar {

@@ -49,7 +49,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use report::{FINDINGS_KEY, Findings, Summary, TokenExpiry, TokenExpiryCause};
+pub use report::{FINDINGS_KEY, Findings, SEG99_KEY, Summary, TokenExpiry, TokenExpiryCause};
 pub use stats::SecondStats;
 
 /// How many CSV records `text` holds, read as the engine reads data files (blank lines

@@ -370,7 +370,7 @@ pub(crate) fn running_data(shared: &Shared) -> wire::GetPtsSceneRunningDataOutpu
         .filter_map(|r| r.steps.get(r.pace_step))
         .map(|s| plan.apis[s.api].rps.limit)
         .sum();
-    wire::GetPtsSceneRunningDataOutput {
+    let mut data = wire::GetPtsSceneRunningDataOutput {
         begin_time: Some(shared.started_at.timestamp().as_millisecond()),
         has_report: Some(finished),
         concurrency: Some(live),
@@ -389,8 +389,18 @@ pub(crate) fn running_data(shared: &Shared) -> wire::GetPtsSceneRunningDataOutpu
         vum: Some(shared.vu_ms.load(Ordering::Relaxed).div_ceil(60_000) as i64),
         chain_monitor_data_list,
         ..Default::default()
-    }
+    };
+    // PTS's running data stops at p90; the live view of a local run shows p99 too.
+    data.extra.insert(
+        SEG99_KEY.to_owned(),
+        serde_json::json!(round(total.quantile_ms(0.99))),
+    );
+    data
 }
+
+/// Key of the whole run's p99 latency so far (ms) in the local engine's running data,
+/// beside PTS's fields; PTS's answers never carry it.
+pub const SEG99_KEY: &str = "PtsplanSeg99Rt";
 
 fn bps(bytes: u64) -> String {
     match bytes {

@@ -39,6 +39,9 @@ pub struct Point {
     pub avg_ms: Option<f64>,
     /// p90 latency so far, ms.
     pub p90_ms: Option<f64>,
+    /// p99 latency so far, ms: the local backend gives it, PTS does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
     /// Per API.
     pub apis: Vec<ApiPoint>,
 }
@@ -71,6 +74,10 @@ impl Point {
             check_failures: data.failed_business_count,
             avg_ms: data.average_rt,
             p90_ms: data.seg90_rt,
+            p99_ms: data
+                .extra
+                .get(crate::engine::SEG99_KEY)
+                .and_then(serde_json::Value::as_f64),
             apis: data
                 .chain_monitor_data_list
                 .iter()
@@ -94,5 +101,23 @@ impl Point {
         }
         let failed = self.failures.unwrap_or(0) + self.check_failures.unwrap_or(0);
         Some((requests - failed) as f64 / requests as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p99_is_read_when_the_local_backend_gives_it() {
+        let mut data = GetPtsSceneRunningDataOutput {
+            seg90_rt: Some(4.0),
+            ..Default::default()
+        };
+        assert_eq!(Point::of(1.0, &data).p99_ms, None, "PTS: no p99");
+        data.extra
+            .insert(crate::engine::SEG99_KEY.to_owned(), serde_json::json!(9.5));
+        let point = Point::of(1.0, &data);
+        assert_eq!((point.p90_ms, point.p99_ms), (Some(4.0), Some(9.5)));
     }
 }
