@@ -301,16 +301,9 @@ pub fn text(c: &Comparison) -> String {
             "\n{title:<22}{:>12}{:>12}{:>12}{:>10}",
             "A", "B", "delta", "change"
         );
-        for m in metrics.iter().filter(|m| m.a.is_some() || m.b.is_some()) {
-            let _ = writeln!(
-                out,
-                "  {:<20}{:>12}{:>12}{:>12}{:>10}",
-                m.name,
-                number(m.a, m.unit),
-                number(m.b, m.unit),
-                signed(m.delta(), m.unit),
-                change_text(m)
-            );
+        for m in measured(metrics) {
+            let [name, a, b, delta, change] = cells(m);
+            let _ = writeln!(out, "  {name:<20}{a:>12}{b:>12}{delta:>12}{change:>10}");
         }
     };
     table(&mut out, "Scene", &c.scene);
@@ -352,16 +345,8 @@ pub fn markdown(c: &Comparison) -> String {
             out,
             "\n**{title}**\n\n| metric | A | B | delta | change |\n|---|---:|---:|---:|---:|"
         );
-        for m in metrics.iter().filter(|m| m.a.is_some() || m.b.is_some()) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                m.name,
-                number(m.a, m.unit),
-                number(m.b, m.unit),
-                signed(m.delta(), m.unit),
-                change_text(m)
-            );
+        for m in measured(metrics) {
+            let _ = writeln!(out, "| {} |", cells(m).join(" | "));
         }
     };
     table(&mut out, "Scene", &c.scene);
@@ -372,6 +357,22 @@ pub fn markdown(c: &Comparison) -> String {
         let _ = writeln!(out, "\n> {note}");
     }
     out
+}
+
+/// The metrics either run has.
+fn measured(metrics: &[Metric]) -> impl Iterator<Item = &Metric> {
+    metrics.iter().filter(|m| m.a.is_some() || m.b.is_some())
+}
+
+/// A metric's row: name, A, B, delta, change.
+fn cells(m: &Metric) -> [String; 5] {
+    [
+        m.name.to_string(),
+        number(m.a, m.unit),
+        number(m.b, m.unit),
+        signed(m.delta(), m.unit),
+        change_text(m),
+    ]
 }
 
 fn changes(n: usize) -> String {
