@@ -148,64 +148,58 @@ fn percent(v: Option<f64>) -> Option<f64> {
     v.map(|v| v * 100.0)
 }
 
-fn metric(name: &'static str, unit: &'static str, a: Option<f64>, b: Option<f64>) -> Metric {
-    Metric { name, unit, a, b }
+/// One figure: its name, unit and how to read it from either run's metrics.
+type Row<T> = (&'static str, &'static str, fn(&T) -> Option<f64>);
+
+/// The rows' figures of both runs, side by side.
+fn metrics<T>(a: &T, b: &T, rows: &[Row<T>]) -> Vec<Metric> {
+    rows.iter()
+        .map(|&(name, unit, read)| Metric {
+            name,
+            unit,
+            a: read(a),
+            b: read(b),
+        })
+        .collect()
 }
 
 fn scene_metrics(a: &SceneMetrics, b: &SceneMetrics) -> Vec<Metric> {
-    vec![
-        metric("requests", "", int(a.all_count), int(b.all_count)),
-        metric("rps", "/s", a.avg_tps, b.avg_tps),
-        metric("avg", "ms", a.avg_rt, b.avg_rt),
-        metric("p90", "ms", a.seg90_rt, b.seg90_rt),
-        metric("p99", "ms", a.seg99_rt, b.seg99_rt),
-        metric("failed", "", int(a.fail_count_req), int(b.fail_count_req)),
-        metric(
-            "check_failures",
-            "",
-            int(a.fail_count_biz),
-            int(b.fail_count_biz),
-        ),
-        metric(
-            "success_rate",
-            "%",
-            percent(a.success_rate_req),
-            percent(b.success_rate_req),
-        ),
-        metric(
-            "check_success_rate",
-            "%",
-            percent(a.success_rate_biz),
-            percent(b.success_rate_biz),
-        ),
-    ]
+    metrics(
+        a,
+        b,
+        &[
+            ("requests", "", |m| int(m.all_count)),
+            ("rps", "/s", |m| m.avg_tps),
+            ("avg", "ms", |m| m.avg_rt),
+            ("p90", "ms", |m| m.seg90_rt),
+            ("p99", "ms", |m| m.seg99_rt),
+            ("failed", "", |m| int(m.fail_count_req)),
+            ("check_failures", "", |m| int(m.fail_count_biz)),
+            ("success_rate", "%", |m| percent(m.success_rate_req)),
+            ("check_success_rate", "%", |m| percent(m.success_rate_biz)),
+        ],
+    )
 }
 
 fn api_metrics(a: &ApiMetrics, b: &ApiMetrics) -> Vec<Metric> {
-    vec![
-        metric("requests", "", int(a.all_count), int(b.all_count)),
-        metric("rps", "/s", a.avg_tps, b.avg_tps),
-        metric("avg", "ms", a.avg_rt, b.avg_rt),
-        metric("min", "ms", a.min_rt, b.min_rt),
-        metric("max", "ms", a.max_rt, b.max_rt),
-        metric("p50", "ms", a.seg50_rt, b.seg50_rt),
-        metric("p75", "ms", a.seg75_rt, b.seg75_rt),
-        metric("p90", "ms", a.seg90_rt, b.seg90_rt),
-        metric("p99", "ms", a.seg99_rt, b.seg99_rt),
-        metric("failed", "", int(a.fail_count_req), int(b.fail_count_req)),
-        metric(
-            "check_failures",
-            "",
-            int(a.fail_count_biz),
-            int(b.fail_count_biz),
-        ),
-        metric(
-            "success_rate",
-            "%",
-            percent(a.success_rate_req),
-            percent(b.success_rate_req),
-        ),
-    ]
+    metrics(
+        a,
+        b,
+        &[
+            ("requests", "", |m| int(m.all_count)),
+            ("rps", "/s", |m| m.avg_tps),
+            ("avg", "ms", |m| m.avg_rt),
+            ("min", "ms", |m| m.min_rt),
+            ("max", "ms", |m| m.max_rt),
+            ("p50", "ms", |m| m.seg50_rt),
+            ("p75", "ms", |m| m.seg75_rt),
+            ("p90", "ms", |m| m.seg90_rt),
+            ("p99", "ms", |m| m.seg99_rt),
+            ("failed", "", |m| int(m.fail_count_req)),
+            ("check_failures", "", |m| int(m.fail_count_biz)),
+            ("success_rate", "%", |m| percent(m.success_rate_req)),
+        ],
+    )
 }
 
 /// Whether a change's values are to be hidden.
