@@ -436,13 +436,11 @@ fn run_targets(
         eprintln!("warning: cannot finish the evidence bundle: {error}");
     }
     eprintln!("Evidence: {}", bundle.dir.display());
-    let failed_thresholds = results
-        .iter()
-        .any(|(_, r)| match r {
-            SceneResult::Judged(report) => !report.passed(),
-            SceneResult::Soak(soak) => !soak.passed(),
-            SceneResult::NotJudged { .. } => false,
-        });
+    let failed_thresholds = results.iter().any(|(_, r)| match r {
+        SceneResult::Judged(report) => !report.passed(),
+        SceneResult::Soak(soak) => !soak.passed(),
+        SceneResult::NotJudged { .. } => false,
+    });
     let not_judged = results
         .iter()
         .any(|(_, r)| matches!(r, SceneResult::NotJudged { .. }));

@@ -93,7 +93,10 @@ pub(super) fn run(cx: &mut Context<'_>) -> Ran {
                     .write(&format!("reports/{key}/debug.txt"), &debug_text(&check));
                 return not_judged(
                     "debug run",
-                    format!("the debug run {} failed, no load was started", check.plan_id),
+                    format!(
+                        "the debug run {} failed, no load was started",
+                        check.plan_id
+                    ),
                     false,
                 );
             }
@@ -119,18 +122,19 @@ pub(super) fn run(cx: &mut Context<'_>) -> Ran {
         // A shorter last segment: save the scene with that length (restored below).
         if i > 0 && *piece != pieces[0] {
             let length = *piece;
-            let saved = super::variant::save(cx.prepared, &plan_path(cx), key, &cx.target.scene, |plan| {
-                let scene = plan
-                    .scenes
-                    .get_mut(key.as_str())
-                    .ok_or_else(|| format!("the plan has no scene `{key}`"))?;
-                let load = scene.load.get_or_insert_with(Default::default);
-                load.duration = Some(length);
-                if let Some(s) = scene.soak.as_mut() {
-                    s.segment = Some(length);
-                }
-                Ok(())
-            });
+            let saved =
+                super::variant::save(cx.prepared, &plan_path(cx), key, &cx.target.scene, |plan| {
+                    let scene = plan
+                        .scenes
+                        .get_mut(key.as_str())
+                        .ok_or_else(|| format!("the plan has no scene `{key}`"))?;
+                    let load = scene.load.get_or_insert_with(Default::default);
+                    load.duration = Some(length);
+                    if let Some(s) = scene.soak.as_mut() {
+                        s.segment = Some(length);
+                    }
+                    Ok(())
+                });
             match saved {
                 Ok(_) => variant_saved = true,
                 Err(message) => {
@@ -247,11 +251,11 @@ fn fetch_report(
     scene_id: &str,
     plan_id: &str,
 ) -> Option<crate::wire::GetPtsReportDetailsOutput> {
-    match cx
-        .prepared
-        .runtime
-        .block_on(follow::report(&cx.prepared.connection.client, scene_id, plan_id))
-    {
+    match cx.prepared.runtime.block_on(follow::report(
+        &cx.prepared.connection.client,
+        scene_id,
+        plan_id,
+    )) {
         Ok(details) => details,
         Err(error) => {
             report_error(cx, &error);
@@ -337,7 +341,9 @@ fn finish(
     let largest_gap_s = segments
         .iter()
         .filter_map(|s| s.gap_before_s)
-        .fold(None, |acc: Option<f64>, g| Some(acc.map_or(g, |a| a.max(g))));
+        .fold(None, |acc: Option<f64>, g| {
+            Some(acc.map_or(g, |a| a.max(g)))
+        });
     let report = SoakReport {
         format: soak::FORMAT,
         scene: key.clone(),

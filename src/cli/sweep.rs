@@ -69,7 +69,11 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     let Some(spec) = prepared.plan.scenes.get(&key) else {
         return Exit::Error;
     };
-    let Some(plan_sweep) = spec.sweep.clone().filter(|_| spec.kind == SceneType::Tuning) else {
+    let Some(plan_sweep) = spec
+        .sweep
+        .clone()
+        .filter(|_| spec.kind == SceneType::Tuning)
+    else {
         eprintln!(
             "error: scene.{key} is not a tuning scene; `ptsplan sweep` needs `type: tuning` and a `sweep`\n  \
              help: e.g. `sweep: {{ over: load.max, values: [50, 100, 200], duration_each: 2m }}`; \
@@ -82,7 +86,10 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     for value in &values {
         let mut plan = prepared.plan.clone();
         if let Err(message) = sweep::apply(&mut plan, &key, &plan_sweep.over, value) {
-            eprintln!("error: scene.{key}: sweep step {} = {value}: {message}", plan_sweep.over);
+            eprintln!(
+                "error: scene.{key}: sweep step {} = {value}: {message}",
+                plan_sweep.over
+            );
             return Exit::Error;
         }
     }
@@ -176,7 +183,10 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
                     None => StepResult::not_run(
                         n,
                         value,
-                        format!("the backend produced no report for run {}", finished.plan_id),
+                        format!(
+                            "the backend produced no report for run {}",
+                            finished.plan_id
+                        ),
                     ),
                 }
             }

@@ -28,12 +28,12 @@ pub(super) fn save(
     let lookup = |name: &str| std::env::var(name).ok();
     let lowering = crate::lower::lower_with(&plan, &plan_dir(plan_path), &lookup, &prepared.data)
         .map_err(|missing| {
-            let names: Vec<String> = missing
-                .iter()
-                .map(|m| format!("${{{}.{}}}", m.namespace, m.name))
-                .collect();
-            format!("cannot resolve {}", names.join(", "))
-        })?;
+        let names: Vec<String> = missing
+            .iter()
+            .map(|m| format!("${{{}.{}}}", m.namespace, m.name))
+            .collect();
+        format!("cannot resolve {}", names.join(", "))
+    })?;
     let mut scene = lowering
         .scenes
         .into_iter()

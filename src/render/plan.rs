@@ -447,7 +447,11 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
             "\nEstimated cost: **{} VUM** (PTS billing rule, see docs/cost.md).\n",
             thousands(plan.total_vum())
         );
-        for (key, e) in plan.estimates.iter().filter(|(_, e)| !e.schedule.is_empty()) {
+        for (key, e) in plan
+            .estimates
+            .iter()
+            .filter(|(_, e)| !e.schedule.is_empty())
+        {
             let _ = writeln!(out, "`{key}` runs: {}.\n", schedule_lines(e).join("; "));
         }
     }

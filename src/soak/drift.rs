@@ -141,12 +141,10 @@ pub fn judge(series: &[Second], tolerance: Tolerance) -> Drift {
     let first = busy.first().map_or(0.0, |s| s.t);
     let last = busy.last().map_or(0.0, |s| s.t);
     let latency = fit(&busy.iter().map(|s| (s.t, s.avg_ms)).collect::<Vec<_>>());
-    let errors = fit(
-        &busy
-            .iter()
-            .map(|s| (s.t, s.errors as f64 / s.requests as f64))
-            .collect::<Vec<_>>(),
-    );
+    let errors = fit(&busy
+        .iter()
+        .map(|s| (s.t, s.errors as f64 / s.requests as f64))
+        .collect::<Vec<_>>());
     let span = last - first;
     let (start, end) = match latency {
         Some(l) => (Some(l.at(first)), Some(l.at(last))),

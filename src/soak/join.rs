@@ -31,11 +31,15 @@ fn sum_i(values: impl Iterator<Item = Option<i64>>) -> Option<i64> {
 }
 
 fn worst(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
-    values.flatten().fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))))
+    values.flatten().fold(None, |acc: Option<f64>, v| {
+        Some(acc.map_or(v, |a| a.max(v)))
+    })
 }
 
 fn least(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
-    values.flatten().fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.min(v))))
+    values.flatten().fold(None, |acc: Option<f64>, v| {
+        Some(acc.map_or(v, |a| a.min(v)))
+    })
 }
 
 /// Weighted mean of `(value, weight)`.
@@ -128,10 +132,18 @@ fn engine_summary(parts: &[&Summary]) -> Option<Summary> {
         other_errors: sum(|s| s.other_errors),
         auth_failures: sum(|s| s.auth_failures),
         expired_token_failures: sum(|s| s.expired_token_failures),
-        rps: if seconds > 0.0 { requests as f64 / seconds } else { 0.0 },
+        rps: if seconds > 0.0 {
+            requests as f64 / seconds
+        } else {
+            0.0
+        },
         min_ms: parts.iter().map(|s| s.min_ms).fold(f64::MAX, f64::min),
         avg_ms: if requests > 0 {
-            parts.iter().map(|s| s.avg_ms * s.requests as f64).sum::<f64>() / requests as f64
+            parts
+                .iter()
+                .map(|s| s.avg_ms * s.requests as f64)
+                .sum::<f64>()
+                / requests as f64
         } else {
             0.0
         },
@@ -262,18 +274,20 @@ pub fn seconds(parts: &[Part<'_>]) -> Vec<Second> {
             entry.1 += s.failures + s.check_failures;
             entry.2 += s.avg_ms * s.requests as f64;
         }
-        out.extend(by_second.into_iter().map(|(second, (requests, errors, weighted))| {
-            Second {
-                t: part.offset_s + f64::from(second),
-                requests,
-                errors,
-                avg_ms: if requests > 0 {
-                    weighted / requests as f64
-                } else {
-                    0.0
-                },
-            }
-        }));
+        out.extend(
+            by_second
+                .into_iter()
+                .map(|(second, (requests, errors, weighted))| Second {
+                    t: part.offset_s + f64::from(second),
+                    requests,
+                    errors,
+                    avg_ms: if requests > 0 {
+                        weighted / requests as f64
+                    } else {
+                        0.0
+                    },
+                }),
+        );
     }
     out
 }

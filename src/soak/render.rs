@@ -82,7 +82,11 @@ pub fn markdown(r: &SoakReport) -> String {
         );
     }
     out.push('\n');
-    for line in lines(r).into_iter().skip(1).filter(|l| !l.starts_with("  ")) {
+    for line in lines(r)
+        .into_iter()
+        .skip(1)
+        .filter(|l| !l.starts_with("  "))
+    {
         let _ = writeln!(out, "{line}\n");
     }
     out

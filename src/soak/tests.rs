@@ -46,13 +46,23 @@ fn rising_latency_is_degrading() {
     let d = judge(&series(|t| 20.0 + 2.0 * t, |_| 0), Tolerance::default());
     assert_eq!(d.verdict, DriftVerdict::Degrading, "{d:?}");
     assert!((d.latency_ms_per_hour.expect("slope") - 7200.0).abs() < 1e-6);
-    assert!(d.reasons[0].contains("mean latency rose"), "{:?}", d.reasons);
+    assert!(
+        d.reasons[0].contains("mean latency rose"),
+        "{:?}",
+        d.reasons
+    );
 }
 
 #[test]
 fn steady_or_noisy_latency_passes() {
     // ±3 ms of noise around 20 ms: no trend.
-    let noisy = |t: f64| 20.0 + if (t as u64).is_multiple_of(2) { 3.0 } else { -3.0 };
+    let noisy = |t: f64| {
+        20.0 + if (t as u64).is_multiple_of(2) {
+            3.0
+        } else {
+            -3.0
+        }
+    };
     let d = judge(&series(noisy, |_| 0), Tolerance::default());
     assert_eq!(d.verdict, DriftVerdict::Pass, "{d:?}");
     // A fast target: 0.2 → 0.6 ms is +200% but under the 5 ms floor.
@@ -63,7 +73,10 @@ fn steady_or_noisy_latency_passes() {
 #[test]
 fn a_rising_error_rate_is_degrading() {
     // 0 → 5.9% errors.
-    let d = judge(&series(|_| 20.0, |t| (t / 10.0) as u64), Tolerance::default());
+    let d = judge(
+        &series(|_| 20.0, |t| (t / 10.0) as u64),
+        Tolerance::default(),
+    );
     assert_eq!(d.verdict, DriftVerdict::Degrading, "{d:?}");
     assert!(d.reasons[0].contains("error rate"), "{:?}", d.reasons);
     let lenient = Tolerance {
@@ -74,7 +87,10 @@ fn a_rising_error_rate_is_degrading() {
         judge(&series(|_| 20.0, |t| (t / 10.0) as u64), lenient).verdict,
         DriftVerdict::Pass
     );
-    assert_eq!(judge(&[], Tolerance::default()).verdict, DriftVerdict::Unknown);
+    assert_eq!(
+        judge(&[], Tolerance::default()).verdict,
+        DriftVerdict::Unknown
+    );
 }
 
 fn segment(requests: i64, tps: f64, avg: f64, p99: f64) -> GetPtsReportDetailsOutput {
@@ -124,7 +140,10 @@ fn segment(requests: i64, tps: f64, avg: f64, p99: f64) -> GetPtsReportDetailsOu
 
 #[test]
 fn segments_join_into_one_result() {
-    let (a, b) = (segment(400, 100.0, 10.0, 30.0), segment(200, 50.0, 40.0, 90.0));
+    let (a, b) = (
+        segment(400, 100.0, 10.0, 30.0),
+        segment(200, 50.0, 40.0, 90.0),
+    );
     let parts = [
         Part {
             offset_s: 0.0,

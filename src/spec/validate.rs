@@ -1486,6 +1486,8 @@ impl Validator<'_> {
                     &path.key("duration_each"),
                     format!("each sweep run lasts {each}; a PTS run lasts up to {MAX_RUN}"),
                 ));
+            } else {
+                self.whole_minutes(&path.key("duration_each"), each);
             }
         }
         if matches!(sweep.over.as_str(), "load.max" | "load.start") {

@@ -85,7 +85,9 @@ pub fn apply(plan: &mut Plan, key: &str, over: &str, value: &Scalar) -> Result<(
         .get_mut(key)
         .ok_or_else(|| format!("the plan has no scene `{key}`"))?;
     let level = match value {
-        Scalar::Integer(n) if *n >= 1 => u32::try_from(*n).map_err(|_| format!("{n} is too large"))?,
+        Scalar::Integer(n) if *n >= 1 => {
+            u32::try_from(*n).map_err(|_| format!("{n} is too large"))?
+        }
         other => return Err(format!("`{other}` is not a load level")),
     };
     let load = scene.load.get_or_insert_with(Default::default);
@@ -98,9 +100,8 @@ pub fn apply(plan: &mut Plan, key: &str, over: &str, value: &Scalar) -> Result<(
     match over {
         "load.max" => {
             load.max = Some(level);
-            if load.ramp.is_none() {
-                load.start = Some(level);
-            } else if load.start.is_some_and(|s| s > level) {
+            // Held at the level without a ramp; with one, the start stays below the value.
+            if load.ramp.is_none() || load.start.is_some_and(|s| s > level) {
                 load.start = Some(level);
             }
         }
@@ -191,7 +192,9 @@ impl StepResult {
             .apis
             .iter()
             .filter_map(|a| a.seg50_rt)
-            .fold(None, |worst: Option<f64>, v| Some(worst.map_or(v, |w| w.max(v))));
+            .fold(None, |worst: Option<f64>, v| {
+                Some(worst.map_or(v, |w| w.max(v)))
+            });
         StepResult {
             step,
             value: value.to_string(),
@@ -384,7 +387,8 @@ fn scaling_run(ordered: &[&StepResult]) -> usize {
         };
         if i > 0 {
             let prev = ordered[i - 1];
-            let (Some(prev_rps), Some(prev_level), Some(level)) = (prev.rps, prev.level, step.level)
+            let (Some(prev_rps), Some(prev_level), Some(level)) =
+                (prev.rps, prev.level, step.level)
             else {
                 break;
             };

@@ -44,7 +44,10 @@ fn conclusions(c: &Comparison) -> Vec<String> {
     };
     match &c.knee {
         Some(k) => {
-            let rps = k.rps.map(|r| format!(", {r:.1} requests/s")).unwrap_or_default();
+            let rps = k
+                .rps
+                .map(|r| format!(", {r:.1} requests/s"))
+                .unwrap_or_default();
             let bound = if k.reached {
                 String::new()
             } else {
@@ -65,7 +68,9 @@ fn conclusions(c: &Comparison) -> Vec<String> {
             "Suggested rate limit: {} requests/s = {}",
             a.rate_limit, a.rule
         )),
-        None => lines.push("Suggested rate limit: none (no knee with a measured throughput)".into()),
+        None => {
+            lines.push("Suggested rate limit: none (no knee with a measured throughput)".into())
+        }
     }
     lines.push(if c.restored {
         "The scene was restored to its configuration from before the sweep.".to_owned()
@@ -79,9 +84,10 @@ fn not_run_notes(c: &Comparison) -> Vec<String> {
     c.steps
         .iter()
         .filter_map(|s| match &s.verdict {
-            super::StepVerdict::NotRun { message } => {
-                Some(format!("step {} ({} = {}): {message}", s.step, c.over, s.value))
-            }
+            super::StepVerdict::NotRun { message } => Some(format!(
+                "step {} ({} = {}): {message}",
+                s.step, c.over, s.value
+            )),
             _ => None,
         })
         .collect()
@@ -136,7 +142,11 @@ pub fn markdown(c: &Comparison) -> String {
     let _ = writeln!(out, "|{}", "---:|".repeat(7) + "---|");
     for s in &c.steps {
         let row = cells(s);
-        let _ = writeln!(out, "| {} |", row.map(|c| c.replace('|', "\\|")).join(" | "));
+        let _ = writeln!(
+            out,
+            "| {} |",
+            row.map(|c| c.replace('|', "\\|")).join(" | ")
+        );
     }
     out.push('\n');
     for note in not_run_notes(c) {

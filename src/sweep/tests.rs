@@ -39,7 +39,10 @@ fn capacity_sweep() -> Vec<StepResult> {
 fn the_knee_is_the_highest_step_passing_with_every_lower_one() {
     let (knee, rule) = knee(&capacity_sweep(), true, true);
     let knee = knee.expect("a knee");
-    assert_eq!((knee.step, knee.value.as_str(), knee.reached), (4, "100", true));
+    assert_eq!(
+        (knee.step, knee.value.as_str(), knee.reached),
+        (4, "100", true)
+    );
     assert!(rule.contains("every lower step"), "{rule}");
 }
 
@@ -61,10 +64,7 @@ fn steps_are_ordered_by_load_not_by_run_order() {
 
 #[test]
 fn all_passing_is_a_lower_bound_and_a_failing_first_step_no_knee() {
-    let steps: Vec<StepResult> = capacity_sweep()
-        .into_iter()
-        .take(3)
-        .collect();
+    let steps: Vec<StepResult> = capacity_sweep().into_iter().take(3).collect();
     let (knee, _) = knee(&steps, true, true);
     let knee = knee.expect("a knee");
     assert_eq!((knee.value.as_str(), knee.reached), ("75", false));
@@ -157,7 +157,13 @@ fn range_values_expand_and_apply_sets_the_level() {
 }
 
 fn comparison() -> Comparison {
-    let mut c = Comparison::of("checkout", "load.max", LoadMode::Rps, capacity_sweep(), true);
+    let mut c = Comparison::of(
+        "checkout",
+        "load.max",
+        LoadMode::Rps,
+        capacity_sweep(),
+        true,
+    );
     c.restored = true;
     c
 }
@@ -174,8 +180,7 @@ fn comparison_markdown() {
 
 #[test]
 fn comparison_json_has_the_knee_and_advice() {
-    let json: serde_json::Value =
-        serde_json::from_str(&render::json(&comparison())).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&render::json(&comparison())).expect("json");
     assert_eq!(json["format"], 1);
     assert_eq!(json["knee"]["value"], "100");
     assert_eq!(json["advice"]["rate_limit"], 79);

@@ -420,10 +420,19 @@ fn golden_sweep_and_soak_runs() {
         "soak": { "segment": "24h", "max_gap": "1m" }
     }))
     .expect("soak scene");
-    let mut plan = only(vec![scene("capacity", Action::NoOp, vec![]), scene("leak", Action::NoOp, vec![])]);
+    let mut plan = only(vec![
+        scene("capacity", Action::NoOp, vec![]),
+        scene("leak", Action::NoOp, vec![]),
+    ]);
     plan.estimates = vec![
-        ("capacity".to_owned(), crate::plan::cost::estimate(&tuning).expect("estimate")),
-        ("leak".to_owned(), crate::plan::cost::estimate(&soak).expect("estimate")),
+        (
+            "capacity".to_owned(),
+            crate::plan::cost::estimate(&tuning).expect("estimate"),
+        ),
+        (
+            "leak".to_owned(),
+            crate::plan::cost::estimate(&soak).expect("estimate"),
+        ),
     ];
     golden("sweep_and_soak_runs", &plan);
 }

@@ -45,7 +45,12 @@ fn x(s: &StepResult) -> f64 {
     s.level.unwrap_or(s.step as f64)
 }
 
-fn series(c: &Comparison, label: &str, color: &'static str, f: fn(&StepResult) -> Option<f64>) -> Series {
+fn series(
+    c: &Comparison,
+    label: &str,
+    color: &'static str,
+    f: fn(&StepResult) -> Option<f64>,
+) -> Series {
     let mut points: Vec<(f64, f64)> = c
         .steps
         .iter()
@@ -94,7 +99,9 @@ fn charts(page: &mut String, c: &Comparison) {
             title: "Error rate",
             unit: "%",
             kind: Kind::Lines,
-            series: vec![series(c, "errors", ERRORS, |s| s.error_rate.map(|e| e * 100.0))],
+            series: vec![series(c, "errors", ERRORS, |s| {
+                s.error_rate.map(|e| e * 100.0)
+            })],
         },
     ];
     for chart in &charts {
