@@ -9,29 +9,22 @@
 //! growing queue of one above it; the injected drift (20 ms more every second) is tens of
 //! times the tolerated rise.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
-use crate::util::{SAMPLE_SECRET, SampleApp, start_backend, start_sample_app, stderr, stdout};
-
-fn all(out: &Output) -> String {
-    format!("{}{}", stdout(out), stderr(out))
-}
-
-/// The bundle directory a command printed (`Evidence: DIR`), under `dir`.
-fn bundle(dir: &Path, out: &Output) -> PathBuf {
-    let text = all(out);
-    let line = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("Evidence: "))
-        .next_back()
-        .unwrap_or_else(|| panic!("no evidence line in:\n{text}"));
-    dir.join(line.trim())
-}
+use crate::util::{
+    Backend, SAMPLE_SECRET, SampleApp, all, bundle, start_backend, start_sample_app,
+};
 
 fn json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("json")
+}
+
+/// Writes `plan` as plan.yaml in `dir` and applies it.
+fn apply(backend: &Backend, dir: &Path, plan: &str) {
+    std::fs::write(dir.join("plan.yaml"), plan).expect("plan");
+    let out = backend.run(dir, &["apply", "--auto-approve", "plan.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
 }
 
 /// A token of the sample app (valid two hours), fetched by hand.
@@ -78,9 +71,7 @@ scenes:
         addr = app.addr,
         token = token(&app)
     );
-    std::fs::write(dir.path().join("plan.yaml"), plan).expect("plan");
-    let out = backend.run(dir.path(), &["apply", "--auto-approve", "plan.yaml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    apply(&backend, dir.path(), &plan);
 
     // The plan lists the four runs and their length.
     let out = backend.run(dir.path(), &["plan", "plan.yaml"]);
@@ -176,9 +167,7 @@ scenes:
 "#,
         addr = app.addr,
     );
-    std::fs::write(dir.path().join("plan.yaml"), plan).expect("plan");
-    let out = backend.run(dir.path(), &["apply", "--auto-approve", "plan.yaml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    apply(&backend, dir.path(), &plan);
 
     let out = backend.run(
         dir.path(),

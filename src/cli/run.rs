@@ -97,22 +97,31 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     if args.detach {
         return detach(global, &prepared, &targets, &args.flags);
     }
-    let root = args.evidence_dir.clone().unwrap_or_else(evidence_root);
-    let bundle = match Bundle::create(&root, prepared.redactor.clone()) {
+    let bundle = match create_bundle(&prepared, args.evidence_dir.as_deref()) {
         Ok(bundle) => bundle,
-        Err(error) => {
-            eprintln!(
-                "error: cannot create the evidence bundle under {}: {error}",
-                root.display()
-            );
-            return Exit::Error;
-        }
+        Err(exit) => return exit,
     };
     let meta = meta(&prepared, crate::apply::journal::now());
     if let Err(error) = bundle.write_json("meta.json", &meta) {
         eprintln!("warning: cannot write the evidence bundle: {error}");
     }
     run_targets(global, &prepared, bundle, &targets, &args.flags, meta)
+}
+
+/// A new evidence bundle under `dir` (default: the configured evidence root); the error
+/// is printed.
+pub(super) fn create_bundle(
+    prepared: &Prepared,
+    dir: Option<&std::path::Path>,
+) -> Result<Bundle, Exit> {
+    let root = dir.map_or_else(evidence_root, std::path::Path::to_path_buf);
+    Bundle::create(&root, prepared.redactor.clone()).map_err(|error| {
+        eprintln!(
+            "error: cannot create the evidence bundle under {}: {error}",
+            root.display()
+        );
+        Exit::Error
+    })
 }
 
 /// After a successful `apply --run`: runs the scenes the plan marked to run, reading them

@@ -5,9 +5,9 @@
 //!
 //! A debug run (per `debug_first`) runs before the first segment only. Every segment is a
 //! fresh PTS run, so its virtual users fetch fresh tokens. The gap before each segment is
-//! measured from the moment ptsplan saw the previous one stop to the start call's answer
-//! (an upper bound of the pause in load, off by at most one poll interval) and flagged
-//! when it exceeds `soak.max_gap`. A shorter last segment is saved as a variant of the
+//! the pause in load: from the previous segment's end — its start plus its planned length,
+//! or the moment ptsplan saw it stop when that came first — to the start call's answer;
+//! it is flagged when it exceeds `soak.max_gap`. A shorter last segment is saved as a variant of the
 //! scene and the scene restored afterwards.
 //!
 //! Evidence: `reports/<scene>/segment-N/` per segment (as a run's), and in
@@ -174,7 +174,9 @@ pub(super) fn run(cx: &mut Context<'_>) -> Ran {
             &mut |point| progress.event(Event::Poll(point)),
             until_set(cx.interrupt),
         ));
-        last_end = Some(Instant::now());
+        // The load ended at its planned length, or earlier when ptsplan saw it stop first.
+        let planned_end = now + std::time::Duration::from_millis(piece.as_millis());
+        last_end = Some(planned_end.min(Instant::now()));
         let followed = match followed {
             Ok(followed) => followed,
             Err(error) => {

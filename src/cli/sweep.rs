@@ -12,16 +12,16 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::apply::{evidence_root, meta};
+use super::apply::meta;
 use super::plan::prepare;
 use super::run::{
-    Progress, ReportFormat, ctrl_c, debug_text, options as run_options, print_debug_problems,
-    targets, until_set, write_run,
+    ReportFormat, create_bundle, ctrl_c, debug_text, one, options as run_options,
+    print_debug_problems, targets, until_set, write_run,
 };
 use super::{Exit, GlobalArgs, default_plan_dir};
 use crate::evidence::Bundle;
 use crate::plan::Options as PlanOptions;
-use crate::run::{self, Outcome, Target};
+use crate::run::{Outcome, Target};
 use crate::spec::model::{LoadMode, SceneType};
 use crate::sweep::{self, Comparison, StepResult};
 
@@ -93,16 +93,9 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
             return Exit::Error;
         }
     }
-    let root = args.evidence_dir.clone().unwrap_or_else(evidence_root);
-    let mut bundle = match Bundle::create(&root, prepared.redactor.clone()) {
+    let mut bundle = match create_bundle(&prepared, args.evidence_dir.as_deref()) {
         Ok(bundle) => bundle,
-        Err(error) => {
-            eprintln!(
-                "error: cannot create the evidence bundle under {}: {error}",
-                root.display()
-            );
-            return Exit::Error;
-        }
+        Err(exit) => return exit,
     };
     let mut meta = meta(&prepared, crate::apply::journal::now());
     let _ = bundle.write_json("meta.json", &meta);
@@ -149,16 +142,14 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
             debug_first: target.debug_first && i == 0,
             ..target.clone()
         };
-        let mut progress = Progress::new(global, &step_target);
-        let outcome = prepared.runtime.block_on(run::run_scene(
-            &prepared.connection.client,
+        let outcome = one(
+            global,
+            &prepared,
             &step_target,
             &options,
             &mut redactor,
-            &mut |event| progress.event(event),
             until_set(&interrupt),
-        ));
-        progress.finish();
+        );
         bundle.redact_also(&redactor);
         let dir = format!("reports/{key}/step-{n}");
         let result = match outcome {

@@ -71,20 +71,32 @@ fn share(good: Option<i64>, all: Option<i64>) -> Option<f64> {
     Some((all - good.unwrap_or(0)) as f64 / all as f64)
 }
 
+/// The scene's figures joined as an API's are (the same fields, fewer of them).
 fn scene_metrics(parts: &[&SceneMetrics]) -> SceneMetrics {
-    let all = sum_i(parts.iter().map(|m| m.all_count));
-    let failed = sum_i(parts.iter().map(|m| m.fail_count_req));
-    let biz = sum_i(parts.iter().map(|m| m.fail_count_biz));
+    let as_apis: Vec<ApiMetrics> = parts
+        .iter()
+        .map(|m| ApiMetrics {
+            all_count: m.all_count,
+            avg_tps: m.avg_tps,
+            avg_rt: m.avg_rt,
+            seg90_rt: m.seg90_rt,
+            seg99_rt: m.seg99_rt,
+            fail_count_req: m.fail_count_req,
+            fail_count_biz: m.fail_count_biz,
+            ..Default::default()
+        })
+        .collect();
+    let j = api_metrics(&as_apis.iter().collect::<Vec<_>>());
     SceneMetrics {
-        all_count: all,
-        avg_tps: rate(parts.iter().map(|m| (m.all_count, m.avg_tps))),
-        avg_rt: weighted(parts.iter().map(|m| (m.avg_rt, m.all_count))),
-        seg90_rt: worst(parts.iter().map(|m| m.seg90_rt)),
-        seg99_rt: worst(parts.iter().map(|m| m.seg99_rt)),
-        fail_count_req: failed,
-        fail_count_biz: biz,
-        success_rate_req: share(failed, all),
-        success_rate_biz: share(biz, all),
+        all_count: j.all_count,
+        avg_tps: j.avg_tps,
+        avg_rt: j.avg_rt,
+        seg90_rt: j.seg90_rt,
+        seg99_rt: j.seg99_rt,
+        fail_count_req: j.fail_count_req,
+        fail_count_biz: j.fail_count_biz,
+        success_rate_req: j.success_rate_req,
+        success_rate_biz: j.success_rate_biz,
         ..Default::default()
     }
 }

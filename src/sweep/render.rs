@@ -5,8 +5,9 @@ use std::fmt::Write;
 
 use super::{Comparison, StepResult};
 
-/// One table row's cells, shared by text and markdown.
-fn cells(s: &StepResult) -> [String; 8] {
+/// One table row's cells — step, value, rps, p50, p90, p99, errors, verdict — shared by
+/// text, markdown and the HTML page.
+pub fn cells(s: &StepResult) -> [String; 8] {
     let ms = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
     [
         s.step.to_string(),

@@ -124,20 +124,16 @@ fn table(page: &mut String, c: &Comparison) {
             (StepVerdict::Passed | StepVerdict::NoThresholds, _) => "pass",
             _ => "fail",
         };
-        let ms = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
+        let cells = crate::sweep::render::cells(s).map(|c| escape(&c));
+        let _ = write!(page, "<tr class=\"{class}\">");
+        for (i, cell) in cells.iter().enumerate() {
+            let kind = if i == 7 { "result" } else { "num" };
+            let _ = write!(page, "<td class=\"{kind}\">{cell}</td>");
+        }
         let _ = writeln!(
             page,
-            "<tr class=\"{class}\"><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"result\">{}</td><td><code>{}</code></td></tr>",
-            s.step,
-            escape(&s.value),
-            s.rps.map_or("-".to_owned(), |v| format!("{v:.1}")),
-            ms(s.p50_ms),
-            ms(s.p90_ms),
-            ms(s.p99_ms),
-            s.error_rate
-                .map_or("-".to_owned(), |v| format!("{:.2}%", v * 100.0)),
-            escape(&s.verdict.word()),
-            escape(s.plan_id.as_deref().unwrap_or("-")),
+            "<td><code>{}</code></td></tr>",
+            escape(s.plan_id.as_deref().unwrap_or("-"))
         );
     }
     page.push_str("</tbody>\n</table>\n");
