@@ -342,6 +342,17 @@ fn run_targets(
             }
             continue;
         }
+        let tuning = prepared
+            .plan
+            .scenes
+            .get(&target.key)
+            .is_some_and(|spec| spec.kind == crate::spec::model::SceneType::Tuning);
+        if tuning && !global.quiet {
+            eprintln!(
+                "note: scene.{} is a tuning scene; this runs it once as planned — `ptsplan sweep {}` runs every sweep step and compares them",
+                target.key, target.key
+            );
+        }
         let outcome = one(
             global,
             prepared,

@@ -138,3 +138,59 @@ fn table(page: &mut String, c: &Comparison) {
     }
     page.push_str("</tbody>\n</table>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::model::{LoadMode, Scalar};
+
+    fn comparison() -> Comparison {
+        let steps = [(10, 98.0, 108.0, true), (20, 99.0, 211.0, false)]
+            .into_iter()
+            .enumerate()
+            .map(|(i, (level, rps, p99, passed))| StepResult {
+                step: i + 1,
+                value: Scalar::Integer(level).to_string(),
+                level: Some(level as f64),
+                plan_id: Some("<PLAN>".into()),
+                rps: Some(rps),
+                p50_ms: Some(p99 - 5.0),
+                p90_ms: Some(p99 - 2.0),
+                p99_ms: Some(p99),
+                error_rate: Some(0.0),
+                requests: Some(rps * 10.0),
+                verdict: if passed {
+                    StepVerdict::Passed
+                } else {
+                    StepVerdict::Failed { failed: 1 }
+                },
+            })
+            .collect();
+        Comparison::of("cap<a>", "load.max", LoadMode::Concurrency, steps, true)
+    }
+
+    #[test]
+    fn the_sweep_page_is_self_contained_with_its_charts_and_knee() {
+        let page = render_sweep(&comparison(), "2026-11-23T00:00:00Z");
+        for id in [
+            "knee",
+            "chart-throughput",
+            "chart-latency",
+            "chart-errors",
+            "steps",
+        ] {
+            assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        assert!(
+            !page.contains("<script") && !page.contains("http://"),
+            "no script, no fetch"
+        );
+        // Text from plans and backends is escaped.
+        assert!(page.contains("cap&lt;a&gt;") && page.contains("&lt;PLAN&gt;"));
+        assert!(
+            page.contains("class=\"knee pass\""),
+            "the knee row is marked"
+        );
+        assert!(page.contains("Suggested rate limit: 78 requests/s"));
+    }
+}
