@@ -293,9 +293,12 @@ impl Client {
         read_only: bool,
         attempt: u32,
     ) -> Result<T, ApiError> {
-        let _permit = self.inner.limiter.acquire().await;
+        // The slot covers the exchange only: decoding the answer need not keep the next
+        // call waiting.
+        let permit = self.inner.limiter.acquire().await;
         let started = Instant::now();
         let raw = self.send(action, params, read_only).await;
+        drop(permit);
         let answered = raw.as_ref().ok().map(|raw| raw.status);
         let outcome = raw.and_then(|raw| interpret::<T>(action, &raw));
         if let Some(logger) = &self.inner.options.logger {
