@@ -18,6 +18,7 @@ mod progress;
 mod reproduce;
 mod rollback;
 mod run;
+mod run_jmeter;
 mod sample_app;
 mod scene_ref;
 mod scenes;

@@ -148,6 +148,8 @@ pub(super) struct Prepared {
     pub data: crate::oss::DataStore,
     /// The local data files the desired scenes name, for `apply` to upload.
     pub data_files: Vec<crate::oss::DataFile>,
+    /// The desired and live JMeter environments and scenes.
+    pub jmeter: plan::jmeter::State,
 }
 
 /// Checks and lowers the plan at `path`, connects, reads the live state and plans.
@@ -207,8 +209,11 @@ pub(super) fn prepare(
             scenes: desired,
             mut redactor,
             files: data_files,
+            envs,
+            jmeter,
         } = lowering;
         connection.redact_credentials(&mut redactor);
+        let jmeter = read_jmeter(global, &connection, &runtime, &data, envs, jmeter)?;
         let mut proposal = plan::plan_viewed(
             &plan_file.workspace,
             &desired,
@@ -222,9 +227,10 @@ pub(super) fn prepare(
             .iter()
             .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
             .collect();
+        plan::jmeter::plan(&plan_file.workspace, &jmeter, options, &mut proposal);
         proposal
             .notes
-            .extend(changed_data_files(&data_files, &live));
+            .extend(changed_data_files(&data_files, &live, &jmeter));
         if !data_files.is_empty() {
             let refusal = data.unusable_with(&connection.settings.endpoint);
             proposal
@@ -243,8 +249,51 @@ pub(super) fn prepare(
             proposal,
             data,
             data_files,
+            jmeter,
         })
     })
+}
+
+/// The JMeter side of the plan: the desired environments and scenes, and — only when the
+/// plan has any, so plans without JMeter sections cost no extra reads — the live ones.
+/// Scripts are read back from the `[data]` store when their address is not the plan's.
+pub(super) fn read_jmeter(
+    global: &GlobalArgs,
+    connection: &Connection,
+    runtime: &tokio::runtime::Runtime,
+    data: &crate::oss::DataStore,
+    desired_envs: Vec<crate::lower::LoweredEnv>,
+    desired_scenes: Vec<crate::lower::LoweredJMeter>,
+) -> Result<plan::jmeter::State, Exit> {
+    let mut state = plan::jmeter::State {
+        desired_envs,
+        desired_scenes,
+        ..plan::jmeter::State::default()
+    };
+    if state.desired_envs.is_empty() && state.desired_scenes.is_empty() {
+        return Ok(state);
+    }
+    let settings = &connection.settings;
+    let oss = crate::oss::OssClient::new(
+        data.clone(),
+        settings.endpoint.clone(),
+        settings.credential.credential.clone(),
+    )
+    .ok();
+    let known: Vec<crate::lower::Jmx> = state
+        .desired_scenes
+        .iter()
+        .filter_map(|d| d.jmx.clone())
+        .collect();
+    let read = runtime.block_on(crate::live::read_jmeter(
+        &connection.client,
+        oss.as_ref(),
+        &known,
+    ));
+    let (envs, scenes) = read.map_err(|error| connection.report(global, &error))?;
+    state.live_envs = envs;
+    state.live_scenes = scenes;
+    Ok(state)
 }
 
 /// What lowering gives: the desired scenes, the secrets resolved and the data files, or
@@ -336,22 +385,35 @@ pub(super) fn data_store(global: &GlobalArgs) -> Result<crate::oss::DataStore, E
 
 /// A note per local data file no live scene holds yet: its path, row count and hash (never
 /// its content) and the address it gets; `apply` uploads it.
-fn changed_data_files(files: &[crate::oss::DataFile], live: &[Live]) -> Vec<String> {
+fn changed_data_files(
+    files: &[crate::oss::DataFile],
+    live: &[Live],
+    jmeter: &plan::jmeter::State,
+) -> Vec<String> {
+    let held = |address: &str| {
+        let named = |f: &crate::wire::OssFile| f.file_oss_address.as_deref() == Some(address);
+        live.iter().any(|l| {
+            l.scene
+                .file_parameter_list
+                .iter()
+                .any(|f| f.file_oss_address.as_deref() == Some(address))
+        }) || jmeter
+            .live_envs
+            .iter()
+            .any(|l| l.env.files.iter().any(named))
+            || jmeter
+                .live_scenes
+                .iter()
+                .any(|l| l.scene.file_list.iter().any(named))
+    };
     files
         .iter()
-        .filter(|file| {
-            !live.iter().any(|l| {
-                l.scene
-                    .file_parameter_list
-                    .iter()
-                    .any(|f| f.file_oss_address.as_deref() == Some(file.address.as_str()))
-            })
-        })
+        .filter(|file| !held(&file.address))
         .map(|file| {
             format!(
-                "data file {} has new content: {} rows, sha256 {}…, {} bytes; apply stores it as {}",
+                "data file {} has new content: {}sha256 {}…, {} bytes; apply stores it as {}",
                 file.path,
-                file.rows,
+                file.rows_shown(),
                 file.short_hash(),
                 file.size,
                 file.address

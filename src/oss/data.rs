@@ -166,6 +166,16 @@ impl DataFile {
         })
     }
 
+    /// What people are shown of the file's size: `N rows, ` for a CSV file (records after
+    /// the header), nothing for other files (JMX, JAR), whose rows mean nothing.
+    pub fn rows_shown(&self) -> String {
+        if self.path.to_ascii_lowercase().ends_with(".csv") {
+            format!("{} rows, ", self.rows)
+        } else {
+            String::new()
+        }
+    }
+
     /// The short hash shown to people (16 hex characters, as in the key).
     pub fn short_hash(&self) -> &str {
         &self.sha256[..16.min(self.sha256.len())]

@@ -56,6 +56,15 @@ pub fn show(change: &FieldChange, redactor: &Redactor) -> Shown {
     }
     let literal = |v: &Option<Value>| v.as_ref().map(literal).unwrap_or_default();
     match (before, after) {
+        // Multi-line text (a JMX script) created or removed reads as lines, not one literal.
+        (None, Some(text)) if text.contains('\n') => Shown::Text {
+            path,
+            diff: unified("", &text),
+        },
+        (Some(text), None) if text.contains('\n') => Shown::Text {
+            path,
+            diff: unified(&text, ""),
+        },
         (None, Some(_)) => Shown::Added {
             path,
             value: literal(&change.after),
@@ -199,9 +208,9 @@ fn heading(scene: &SceneChange) -> String {
         ""
     };
     format!(
-        "{} scene.{} (\"{}\"){id} {}{run}",
+        "{} {} (\"{}\"){id} {}{run}",
         scene.action.symbol(),
-        scene.key,
+        scene.kind.address(&scene.key),
         scene.name,
         scene.action.verb()
     )
@@ -239,8 +248,8 @@ pub fn text(plan: &Plan, redactor: &Redactor) -> String {
         for scene in drifted {
             let _ = writeln!(
                 out,
-                "  ! scene.{} [{}]",
-                scene.key,
+                "  ! {} [{}]",
+                scene.kind.address(&scene.key),
                 scene.scene_id.as_deref().unwrap_or("?")
             );
         }
@@ -316,9 +325,9 @@ pub fn one_line_per_scene(plan: &Plan) -> String {
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
             format!(
-                "{} scene.{} {action}{}\n",
+                "{} {} {action}{}\n",
                 s.action.symbol(),
-                s.key,
+                s.kind.address(&s.key),
                 if s.run { " +run" } else { "" }
             )
         })
@@ -343,7 +352,8 @@ pub fn json(plan: &Plan, redactor: &Redactor) -> Value {
                 })
                 .collect();
             json!({
-                "address": format!("scene.{}", s.key),
+                "address": s.kind.address(&s.key),
+                "kind": s.kind,
                 "key": s.key,
                 "name": redactor.redact(&s.name),
                 "action": s.action,
@@ -393,7 +403,7 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
                 out,
                 "| `{}` | `{}` | {} | {}{} | {} |",
                 s.action.symbol().trim(),
-                s.key,
+                s.kind.address(&s.key),
                 redactor.redact(&s.name).replace('|', "\\|"),
                 s.action.verb(),
                 if s.drifted { " (drifted)" } else { "" },
@@ -428,9 +438,9 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
     let mut left_out = Vec::new();
     for s in &changing {
         let mut section = format!(
-            "<details><summary><code>{}</code> scene.{} — {}</summary>\n\n```diff\n",
+            "<details><summary><code>{}</code> {} — {}</summary>\n\n```diff\n",
             s.action.symbol().trim(),
-            s.key,
+            s.kind.address(&s.key),
             s.action.verb()
         );
         for change in &s.changes {

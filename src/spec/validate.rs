@@ -7,6 +7,8 @@
 //! every token stays valid for the whole test. Every rule records a diagnostic at the field
 //! it concerns and carries on, so one run reports everything.
 
+mod jmeter;
+
 use std::collections::HashSet;
 use std::fs;
 use std::net::IpAddr;
@@ -80,6 +82,7 @@ pub fn validate(plan: &Plan, tree: &Node, sources: &Sources, env: &Env<'_>) -> D
         v.scene(key, scene);
     }
     v.scene_names();
+    v.jmeter();
     v.unused();
     v.diags
 }

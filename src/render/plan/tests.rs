@@ -16,6 +16,7 @@ fn change(path: &str, before: Option<Value>, after: Option<Value>) -> FieldChang
 
 fn scene(key: &str, action: Action, changes: Vec<FieldChange>) -> SceneChange {
     SceneChange {
+        kind: crate::plan::Kind::Scene,
         key: key.to_owned(),
         name: format!("mp-{key}"),
         action,
