@@ -112,15 +112,7 @@ pub async fn read_jmeter(
     oss: Option<&crate::oss::OssClient>,
     known: &[crate::lower::Jmx],
 ) -> Result<(Vec<LiveEnv>, Vec<LiveJMeter>), ApiError> {
-    let envs = paginate(ListEnvs::ACTION, ENV_PAGE_SIZE, |page_number| async move {
-        let request = ListEnvs {
-            page_number,
-            page_size: ENV_PAGE_SIZE,
-            ..ListEnvs::default()
-        };
-        Ok(client.call(&request).await?.envs)
-    })
-    .await?;
+    let envs = read_envs(client).await?;
     let views = paginate(
         ListOpenJMeterScenes::ACTION,
         JMETER_PAGE_SIZE,
@@ -153,10 +145,21 @@ pub async fn read_jmeter(
             jmx,
         });
     }
-    Ok((
-        envs.into_iter().map(|env| LiveEnv { env }).collect(),
-        scenes,
-    ))
+    Ok((envs, scenes))
+}
+
+/// Every JMeter environment of the backend (`ListEnvs` returns them whole).
+pub async fn read_envs(client: &Client) -> Result<Vec<LiveEnv>, ApiError> {
+    let envs = paginate(ListEnvs::ACTION, ENV_PAGE_SIZE, |page_number| async move {
+        let request = ListEnvs {
+            page_number,
+            page_size: ENV_PAGE_SIZE,
+            ..ListEnvs::default()
+        };
+        Ok(client.call(&request).await?.envs)
+    })
+    .await?;
+    Ok(envs.into_iter().map(|env| LiveEnv { env }).collect())
 }
 
 /// The text of `scene`'s JMX script (see [`read_jmeter`]). A read that fails leaves it

@@ -12,6 +12,7 @@ mod emulator;
 mod engine;
 mod exit;
 mod import;
+mod import_jmeter;
 mod lifted;
 mod plan;
 mod progress;

@@ -107,8 +107,16 @@ impl State {
     }
 
     /// The key of the environment with live id `id`, as the plan names it: the key of the
-    /// owned environment, else `id:ID`.
+    /// environment the plan adopts with that id, or of the owned one, else `id:ID`.
     fn env_key(&self, workspace: &str, id: &str) -> String {
+        // An environment this plan adopts is named by its key already.
+        if let Some(adopting) = self
+            .desired_envs
+            .iter()
+            .find(|d| d.adopt.as_deref() == Some(id))
+        {
+            return adopting.key.clone();
+        }
         self.live_envs
             .iter()
             .find(|l| l.env.env_id.as_deref() == Some(id))
