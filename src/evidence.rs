@@ -290,6 +290,7 @@ mod tests {
         let images = BeforeImages {
             format: FORMAT,
             scenes: BTreeMap::from([("k".to_owned(), scene.clone())]),
+            ..BeforeImages::default()
         };
         assert!(write_before_images(&path, &images, &named).expect("images"));
         let stored = std::fs::read_to_string(&path).expect("read");

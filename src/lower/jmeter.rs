@@ -200,3 +200,72 @@ fn lower_scene(r: &mut Resolver<'_>, dir: &Path, key: &str, scene: &JMeterScene)
         adopt: scene.adopt.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::jmeter::tests::{PLAN, SCRIPT, lowered};
+    use crate::wire::{self, Marker};
+
+    #[test]
+    fn a_jmeter_scene_lowers_to_the_wire_shape_with_its_script_and_marker() {
+        let lowering = lowered(PLAN, SCRIPT);
+        let scene = &lowering.jmeter[0];
+        assert_eq!(scene.environment.as_deref(), Some("shared"));
+        let wire = &scene.scene;
+        assert_eq!(wire.scene_name.as_deref(), Some("orders"));
+        assert_eq!(wire.test_file.as_deref(), Some("orders.jmx"));
+        let names: Vec<&str> = wire
+            .file_list
+            .iter()
+            .filter_map(|f| f.file_name.as_deref())
+            .collect();
+        assert_eq!(names, ["orders.jmx", "users.csv"]);
+        let jmx = scene.jmx.as_ref().expect("a local script is kept as text");
+        assert_eq!(jmx.text, SCRIPT);
+        assert_eq!(
+            wire.file_list[0].file_oss_address.as_deref(),
+            Some(jmx.address.as_str())
+        );
+        assert!(
+            jmx.address.starts_with("oss://ptsplan-data/ptsplan/data/"),
+            "content-addressed: {}",
+            jmx.address
+        );
+        assert_eq!(
+            (wire.duration, wire.ramp_up, wire.agent_count),
+            (Some(120), Some(30), Some(1))
+        );
+        assert_eq!(
+            (wire.concurrency, wire.start_concurrency, wire.max_rps),
+            (Some(5), Some(5), None)
+        );
+        assert_eq!(wire.mode, Some(wire::TestMode::ConcurrencyMode));
+        assert_eq!(wire.environment_id, None, "the applier fills it");
+        let marker = Marker::of_properties(&wire.j_meter_properties).expect("marker");
+        assert_eq!(
+            (marker.workspace.as_str(), marker.key.as_str()),
+            ("w", "orders")
+        );
+        let dns = wire.dns_cache_config.as_ref().expect("dns");
+        assert_eq!(dns.clear_cache_each_iteration, Some(true));
+        assert_eq!(wire.regional_condition[0].amount, Some(1));
+        // The script and the CSV are uploaded by apply, once each.
+        let uploads: Vec<&str> = lowering.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(uploads, ["orders.jmx", "users.csv"]);
+    }
+
+    #[test]
+    fn environment_secrets_are_resolved_and_registered() {
+        let lowering = lowered(PLAN, SCRIPT);
+        let env = &lowering.envs[0].env;
+        assert_eq!(env.env_name.as_deref(), Some("shared"));
+        let token = env
+            .properties
+            .iter()
+            .find(|p| p.name.as_deref() == Some("token"))
+            .and_then(|p| p.value.clone());
+        assert_eq!(token.as_deref(), Some("tok-very-secret"));
+        assert!(lowering.redactor.leaks("tok-very-secret"));
+        assert!(Marker::of_properties(&env.properties).is_some());
+    }
+}

@@ -467,4 +467,4 @@ pub fn is_running(status: Option<&wire::JMeterSceneStatus>) -> bool {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

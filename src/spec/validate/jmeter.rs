@@ -208,7 +208,7 @@ impl Validator<'_> {
                 self.err(
                     "plan::jmx",
                     path,
-                    format!("`{file}` is not well-formed XML: {error}"),
+                    format!("`{file}` is not well-formed XML: {error} (line:column in {file})"),
                 )
                 .with_label("malformed JMX")
                 .with_help(format!(
@@ -229,5 +229,118 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Diagnostic;
+    use crate::spec::Env;
+
+    /// The diagnostics of `plan` written beside `orders.jmx` holding `jmx` (none: no file),
+    /// with the plan's text.
+    fn check(plan: &str, jmx: Option<&str>) -> Vec<Diagnostic> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("plan.yaml");
+        std::fs::write(&path, plan).expect("plan");
+        if let Some(jmx) = jmx {
+            std::fs::write(dir.path().join("orders.jmx"), jmx).expect("jmx");
+        }
+        let env = Env {
+            now: "2026-11-23T00:00:00Z".parse().expect("timestamp"),
+            var: &|_| None,
+            require_env: false,
+        };
+        let loaded = crate::spec::check(&path, &env);
+        loaded.diagnostics.sorted().into_iter().cloned().collect()
+    }
+
+    fn spanned<'a>(plan: &'a str, d: &Diagnostic) -> &'a str {
+        let span = d.span.expect("a place");
+        &plan[span.start..span.end]
+    }
+
+    const PLAN: &str = "version: 1
+workspace: w
+environments:
+  shared: {}
+jmeter_scenes:
+  orders:
+    jmx: orders.jmx
+    load: { max: 5, duration: 2m }
+    environment: sharde
+";
+
+    #[test]
+    fn an_unknown_environment_is_named_with_a_suggestion() {
+        let diags = check(PLAN, Some("<jmeterTestPlan/>"));
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        let d = &diags[0];
+        assert_eq!(d.code, "plan::unknown-environment");
+        assert_eq!(d.path.as_deref(), Some("jmeter_scenes.orders.environment"));
+        assert_eq!(spanned(PLAN, d), "sharde");
+        assert_eq!(d.help.as_deref(), Some("did you mean `shared`?"));
+    }
+
+    #[test]
+    fn a_missing_or_malformed_script_points_at_jmx() {
+        let plan = PLAN.replace("sharde", "shared");
+        let diags = check(&plan, None);
+        let d = &diags[0];
+        assert_eq!(
+            (d.code, spanned(&plan, d)),
+            ("plan::missing-file", "orders.jmx")
+        );
+
+        let diags = check(
+            &plan,
+            Some("<jmeterTestPlan>\n  <hashTree>\n</jmeterTestPlan>\n"),
+        );
+        let d = &diags[0];
+        assert_eq!((d.code, spanned(&plan, d)), ("plan::jmx", "orders.jmx"));
+        assert!(d.message.contains("not well-formed XML"), "{}", d.message);
+        assert!(
+            d.message.contains("at 3:1"),
+            "the script's line and column: {}",
+            d.message
+        );
+
+        let diags = check(&plan, Some("<html/>"));
+        assert!(
+            diags[0].message.contains("not a JMeter test plan"),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn load_and_reserved_properties_are_checked() {
+        let plan = PLAN.replace("sharde", "shared").replace(
+            "load: { max: 5, duration: 2m }",
+            "load: { max: 600, start: 700, duration: 30s }\n    properties: { ptsplan_meta: x }",
+        );
+        let diags = check(&plan, Some("<jmeterTestPlan/>"));
+        let codes: Vec<(&str, &str)> = diags
+            .iter()
+            .map(|d| (d.code, d.path.as_deref().unwrap_or_default()))
+            .collect();
+        assert!(
+            codes.contains(&("plan::load-range", "jmeter_scenes.orders.load.start")),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&("plan::load-range", "jmeter_scenes.orders.load.duration")),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&("plan::load-range", "jmeter_scenes.orders.load.max")),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&(
+                "plan::reserved-name",
+                "jmeter_scenes.orders.properties.ptsplan_meta"
+            )),
+            "{codes:?}"
+        );
     }
 }
