@@ -403,7 +403,12 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
                 out,
                 "| `{}` | `{}` | {} | {}{} | {} |",
                 s.action.symbol().trim(),
-                s.kind.address(&s.key),
+                // PTS scenes by key, as before JMeter; the other kinds by address.
+                if s.kind.is_scene() {
+                    s.key.clone()
+                } else {
+                    s.kind.address(&s.key)
+                },
                 redactor.redact(&s.name).replace('|', "\\|"),
                 s.action.verb(),
                 if s.drifted { " (drifted)" } else { "" },
