@@ -40,7 +40,7 @@ impl Validator<'_> {
             if !self.plan.environments.contains_key(env) {
                 let d = self
                     .err(
-                        "plan::unknown-environment",
+                        "plan::undefined-environment",
                         &path.key("environment"),
                         format!("environment `{env}` is not defined"),
                     )
@@ -71,7 +71,7 @@ impl Validator<'_> {
         if load.max == 0 {
             self.diags.push(
                 self.err(
-                    "plan::load-range",
+                    "plan::out-of-range",
                     &lp.key("max"),
                     "the load must be at least 1",
                 )
@@ -81,7 +81,7 @@ impl Validator<'_> {
         if let Some(start) = load.start.filter(|s| *s > load.max) {
             self.diags.push(
                 self.err(
-                    "plan::load-range",
+                    "plan::out-of-range",
                     &lp.key("start"),
                     format!("start {start} is above max {}", load.max),
                 )
@@ -91,7 +91,7 @@ impl Validator<'_> {
         if load.duration < MIN_JMETER_RUN || load.duration > MAX_RUN {
             self.diags.push(
                 self.err(
-                    "plan::load-range",
+                    "plan::out-of-range",
                     &lp.key("duration"),
                     format!(
                         "{} is outside PTS's range for JMeter runs ({MIN_JMETER_RUN}..{MAX_RUN})",
@@ -103,7 +103,7 @@ impl Validator<'_> {
         }
         if let Some(ramp) = load.ramp_up.filter(|r| *r > load.duration) {
             self.diags.push(self.err(
-                "plan::load-range",
+                "plan::out-of-range",
                 &lp.key("ramp_up"),
                 format!(
                     "a ramp-up of {ramp} is longer than the run ({})",
@@ -114,7 +114,7 @@ impl Validator<'_> {
         let agents = load.agents.unwrap_or(1);
         if agents == 0 {
             self.diags.push(self.err(
-                "plan::load-range",
+                "plan::out-of-range",
                 &lp.key("agents"),
                 "at least one load generator is needed",
             ));
@@ -123,7 +123,7 @@ impl Validator<'_> {
         {
             self.diags.push(
                 self.err(
-                    "plan::load-range",
+                    "plan::out-of-range",
                     &lp.key("max"),
                     format!(
                         "{} threads need more than {agents} load generator(s) ({THREADS_PER_AGENT} threads each)",
@@ -139,7 +139,7 @@ impl Validator<'_> {
         for (region, amount) in &scene.regions {
             if *amount == 0 {
                 self.diags.push(self.err(
-                    "plan::load-range",
+                    "plan::out-of-range",
                     &path.key("regions").key(region),
                     "a region needs at least one load generator",
                 ));
@@ -276,7 +276,7 @@ jmeter_scenes:
         let diags = check(PLAN, Some("<jmeterTestPlan/>"));
         assert_eq!(diags.len(), 1, "{diags:#?}");
         let d = &diags[0];
-        assert_eq!(d.code, "plan::unknown-environment");
+        assert_eq!(d.code, "plan::undefined-environment");
         assert_eq!(d.path.as_deref(), Some("jmeter_scenes.orders.environment"));
         assert_eq!(spanned(PLAN, d), "sharde");
         assert_eq!(d.help.as_deref(), Some("did you mean `shared`?"));
@@ -324,15 +324,15 @@ jmeter_scenes:
             .map(|d| (d.code, d.path.as_deref().unwrap_or_default()))
             .collect();
         assert!(
-            codes.contains(&("plan::load-range", "jmeter_scenes.orders.load.start")),
+            codes.contains(&("plan::out-of-range", "jmeter_scenes.orders.load.start")),
             "{codes:?}"
         );
         assert!(
-            codes.contains(&("plan::load-range", "jmeter_scenes.orders.load.duration")),
+            codes.contains(&("plan::out-of-range", "jmeter_scenes.orders.load.duration")),
             "{codes:?}"
         );
         assert!(
-            codes.contains(&("plan::load-range", "jmeter_scenes.orders.load.max")),
+            codes.contains(&("plan::out-of-range", "jmeter_scenes.orders.load.max")),
             "{codes:?}"
         );
         assert!(
