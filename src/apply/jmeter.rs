@@ -414,7 +414,7 @@ pub(super) async fn rollback(
 
 /// One mutation of a rollback.
 enum Undo {
-    SaveEnv(wire::Env),
+    SaveEnv(Box<wire::Env>),
     RemoveEnv(String),
     SaveScene(Box<wire::OpenJMeterScene>),
     RemoveScene(String),
@@ -440,7 +440,7 @@ impl Undo {
 
     async fn send(self, client: &crate::api::Client) -> Result<(), ApiError> {
         match self {
-            Undo::SaveEnv(env) => client.call(&SaveEnv { env }).await.map(drop),
+            Undo::SaveEnv(env) => client.call(&SaveEnv { env: *env }).await.map(drop),
             Undo::RemoveEnv(env_id) => client.call(&RemoveEnv { env_id }).await.map(drop),
             Undo::SaveScene(scene) => client
                 .call(&SaveOpenJMeterScene {
@@ -476,7 +476,7 @@ fn env_undo(image: Option<&wire::Env>, current: Option<&wire::Env>) -> Option<Un
     env.used_capacity = None;
     env.related_scenes.clear();
     env.running_scenes.clear();
-    Some(Undo::SaveEnv(env))
+    Some(Undo::SaveEnv(Box::new(env)))
 }
 
 /// [`env_undo`] for a JMeter scene.
