@@ -70,6 +70,26 @@ pub struct Done {
     pub error: Option<String>,
 }
 
+impl Done {
+    /// How `step` ended, with nothing read back, learned or stamped yet.
+    pub(super) fn of(
+        step: &Step,
+        outcome: Outcome,
+        scene_id: Option<String>,
+        error: Option<String>,
+    ) -> Done {
+        Done {
+            step: step.clone(),
+            outcome,
+            scene_id,
+            resolved_by_read: false,
+            applied_fingerprint: None,
+            request_id: None,
+            error,
+        }
+    }
+}
+
 /// What the executor reports to its observer (progress on the terminal, counters).
 #[derive(Debug)]
 pub enum Event<'a> {
@@ -220,15 +240,7 @@ pub async fn verify(cx: &Context<'_>, done: &[Done]) -> Result<Vec<String>, ApiE
 
 /// Sends one step and decides its outcome.
 async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Done {
-    let done = |outcome, scene_id, error| Done {
-        step: step.clone(),
-        outcome,
-        scene_id,
-        resolved_by_read: false,
-        applied_fingerprint: None,
-        request_id: None,
-        error,
-    };
+    let done = |outcome, scene_id, error| Done::of(step, outcome, scene_id, error);
     // What the scene looks like once the step took effect, for reading back a lost answer.
     let mut applied_fingerprint = None;
     let answer: Result<Option<String>, ApiError> = match step.kind {

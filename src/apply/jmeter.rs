@@ -36,15 +36,7 @@ pub(super) async fn run_step(
     id: Option<String>,
     ids: &BTreeMap<String, String>,
 ) -> Done {
-    let done = |outcome, scene_id, error| Done {
-        step: step.clone(),
-        outcome,
-        scene_id,
-        resolved_by_read: false,
-        applied_fingerprint: None,
-        request_id: None,
-        error,
-    };
+    let done = |outcome, scene_id, error| Done::of(step, outcome, scene_id, error);
     let mut applied = None;
     let answer: Result<Option<String>, ApiError> = match (step.resource, step.kind) {
         (Kind::Environment, StepKind::Create | StepKind::Update) => {

@@ -110,7 +110,7 @@ pub(super) fn import(
         });
         match bytes {
             Some(bytes) => {
-                let local = format!("files/{key}/{}", safe_name(name));
+                let local = format!("files/{key}/{}", crate::oss::safe_file_name(name, "file"));
                 fetched.push((wanted.out.join(&local), bytes));
                 local
             }
@@ -267,25 +267,6 @@ fn unique(key: String, taken: &mut Vec<String>) -> String {
     }
     taken.push(candidate.clone());
     candidate
-}
-
-/// A file name reduced to `[A-Za-z0-9._-]`, never empty or a dot name.
-fn safe_name(name: &str) -> String {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if safe.trim_matches('.').is_empty() {
-        "file".to_owned()
-    } else {
-        safe
-    }
 }
 
 fn header(what: &str, secrets: &Secrets, before: usize) -> Vec<String> {

@@ -2,8 +2,6 @@
 //! XML with a JMeter test plan at its root, environments referenced exist, properties stay
 //! out of ptsplan's reserved names, and the load is inside PTS's ranges.
 
-use std::fs;
-
 use super::{MAX_RUN, MAX_SCENE_NAME, RESERVED_PREFIX, Validator, suggest};
 use crate::spec::model::{JMeterScene, LoadMode, Scalar};
 use crate::spec::units::Duration;
@@ -161,29 +159,6 @@ impl Validator<'_> {
                     )
                     .with_help("rename the property"),
                 );
-            }
-        }
-    }
-
-    /// A local file (not a URL) must be readable; its bytes, or `None`.
-    fn local_file(&mut self, path: &Path, file: &str) -> Option<Vec<u8>> {
-        if file.contains("://") || file.contains("${") {
-            return None;
-        }
-        let full = self.base_dir(path).join(file);
-        match fs::read(&full) {
-            Ok(bytes) => Some(bytes),
-            Err(e) => {
-                self.diags.push(
-                    self.err(
-                        "plan::missing-file",
-                        path,
-                        format!("cannot read `{}`: {e}", full.display()),
-                    )
-                    .with_label("file not found")
-                    .with_help("paths are relative to the plan file that names them"),
-                );
-                None
             }
         }
     }
