@@ -125,7 +125,9 @@ impl State {
             .map_or_else(|| format!("id:{id}"), |m| m.key)
     }
 
-    /// The view of a live JMeter scene.
+    /// The view of a live JMeter scene. Its script shows as text only when the plan's
+    /// scene for it knows its own script as text (a plan naming the script by URL compares
+    /// addresses).
     pub fn live_scene_view(&self, workspace: &str, live: &LiveJMeter) -> Value {
         let env = live
             .scene
@@ -133,7 +135,15 @@ impl State {
             .as_deref()
             .filter(|id| !id.is_empty())
             .map(|id| self.env_key(workspace, id));
-        scene_view(&live.scene, live.jmx.as_deref(), env)
+        let marker = Marker::of_properties(&live.scene.j_meter_properties)
+            .filter(|m| m.workspace == workspace);
+        let by_url = self.desired_scenes.iter().any(|d| {
+            d.jmx.is_none()
+                && (marker.as_ref().is_some_and(|m| m.key == d.key)
+                    || (d.adopt.is_some() && d.adopt == live.scene.scene_id))
+        });
+        let jmx = live.jmx.as_deref().filter(|_| !by_url);
+        scene_view(&live.scene, jmx, env)
     }
 }
 
@@ -270,7 +280,13 @@ pub fn scene_view(scene: &wire::OpenJMeterScene, jmx: Option<&str>, env: Option<
         })
         .collect();
     out.insert("regions".into(), Value::Object(regions));
-    if let Some(dns) = &scene.dns_cache_config {
+    // A DNS setting with nothing set (what PTS may return for none) is no setting.
+    let dns = scene.dns_cache_config.as_ref().filter(|dns| {
+        dns.clear_cache_each_iteration == Some(true)
+            || !dns.dns_servers.is_empty()
+            || dns.host_table.as_ref().is_some_and(|t| !t.is_empty())
+    });
+    if let Some(dns) = dns {
         let mut servers = dns.dns_servers.clone();
         servers.sort();
         out.insert(

@@ -212,3 +212,33 @@ fn an_environment_outside_the_plan_is_named_by_its_id() {
     assert_eq!(change.dotted(), "environment");
     assert_eq!(change.before, Some(Value::from("id:OTHER")));
 }
+
+#[test]
+fn a_script_named_by_url_compares_by_address_even_when_the_live_text_is_known() {
+    let url_plan = PLAN.replace(
+        "jmx: orders.jmx",
+        "jmx: https://b.oss-cn-shanghai.aliyuncs.com/orders.jmx",
+    );
+    let lowering = lowered(&url_plan, SCRIPT);
+    assert!(lowering.jmeter[0].jmx.is_none());
+    let mut state = state(&lowering, &lowering);
+    state.live_scenes[0].jmx = Some(SCRIPT.to_owned());
+    let out = planned(&state, Options::default());
+    assert!(!out.has_changes(), "{:#?}", out.scenes);
+}
+
+#[test]
+fn an_empty_dns_setting_read_back_is_no_change() {
+    let plan = PLAN.replace(
+        "    dns: { clear_cache_each_iteration: true, hosts: { api.example.com: 127.0.0.1 } }\n",
+        "",
+    );
+    let lowering = lowered(&plan, SCRIPT);
+    let mut state = state(&lowering, &lowering);
+    state.live_scenes[0].scene.dns_cache_config = Some(wire::DnsCacheConfig {
+        clear_cache_each_iteration: Some(false),
+        host_table: Some(serde_json::Map::new()),
+        ..wire::DnsCacheConfig::default()
+    });
+    assert!(!planned(&state, Options::default()).has_changes());
+}
