@@ -75,6 +75,7 @@ fn a_jmeter_scene_and_its_environment_round_trip_through_plan_apply_and_import()
         planned.contains("+ jmeter_scene.orders-jmx (\"orders-jmx\") will be created"),
         "{planned}"
     );
+    assert!(planned.contains("+ jmx:"), "{planned}");
     assert!(planned.contains("+<jmeterTestPlan"), "{planned}");
     assert!(
         planned.contains("+          <stringProp name=\"HTTPSampler.path\">"),

@@ -33,8 +33,12 @@ pub enum Shown {
         before: String,
         after: String,
     },
-    /// `~ path:` followed by unified-diff lines.
-    Text { path: String, diff: Vec<String> },
+    /// `~ path:` (`+`/`-` for text added or removed whole) followed by unified-diff lines.
+    Text {
+        mark: &'static str,
+        path: String,
+        diff: Vec<String>,
+    },
     /// A secret: `~ path: (sensitive, changed) [fingerprint]`.
     Sensitive { path: String, fingerprint: String },
 }
@@ -58,10 +62,12 @@ pub fn show(change: &FieldChange, redactor: &Redactor) -> Shown {
     match (before, after) {
         // Multi-line text (a JMX script) created or removed reads as lines, not one literal.
         (None, Some(text)) if text.contains('\n') => Shown::Text {
+            mark: "+",
             path,
             diff: unified("", &text),
         },
         (Some(text), None) if text.contains('\n') => Shown::Text {
+            mark: "-",
             path,
             diff: unified(&text, ""),
         },
@@ -75,10 +81,12 @@ pub fn show(change: &FieldChange, redactor: &Redactor) -> Shown {
         },
         (Some(before), Some(after)) => match (pretty_json(&before), pretty_json(&after)) {
             (Some(b), Some(a)) => Shown::Text {
+                mark: "~",
                 path,
                 diff: unified(&b, &a),
             },
             _ if before.contains('\n') || after.contains('\n') => Shown::Text {
+                mark: "~",
                 path,
                 diff: unified(&before, &after),
             },
@@ -144,8 +152,8 @@ fn shown_lines(shown: &Shown) -> Vec<String> {
         Shown::Sensitive { path, fingerprint } => {
             vec![format!("~ {path}: (sensitive, changed) [{fingerprint}]")]
         }
-        Shown::Text { path, diff } => {
-            let mut lines = vec![format!("~ {path}:")];
+        Shown::Text { mark, path, diff } => {
+            let mut lines = vec![format!("{mark} {path}:")];
             lines.extend(diff.iter().map(|l| format!("    {l}")));
             lines
         }
