@@ -213,7 +213,14 @@ pub(super) fn prepare(
             jmeter,
         } = lowering;
         connection.redact_credentials(&mut redactor);
-        let jmeter = read_jmeter(global, &connection, &runtime, &data, envs, jmeter)?;
+        let (jmeter, unread) = read_jmeter(
+            global,
+            &connection,
+            &runtime,
+            &data,
+            (envs, jmeter),
+            options.prune,
+        )?;
         let mut proposal = plan::plan_viewed(
             &plan_file.workspace,
             &desired,
@@ -228,6 +235,7 @@ pub(super) fn prepare(
             .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
             .collect();
         plan::jmeter::plan(&plan_file.workspace, &jmeter, options, &mut proposal);
+        proposal.notes.extend(unread);
         proposal
             .notes
             .extend(changed_data_files(&data_files, &live, &jmeter));
@@ -254,24 +262,30 @@ pub(super) fn prepare(
     })
 }
 
-/// The JMeter side of the plan: the desired environments and scenes, and — only when the
-/// plan has any, so plans without JMeter sections cost no extra reads — the live ones.
-/// Scripts are read back from the `[data]` store when their address is not the plan's.
+/// The JMeter side of the plan: the desired environments and scenes, and the live ones —
+/// read only when the plan has any or with `--prune` (which deletes owned ones left out),
+/// so other plans cost no extra reads and need no JMeter permissions. With `--prune` alone a
+/// failed read is a note (the JMeter side is then not pruned), not an error. Scripts are
+/// read back from the `[data]` store when their address is not the plan's.
 pub(super) fn read_jmeter(
     global: &GlobalArgs,
     connection: &Connection,
     runtime: &tokio::runtime::Runtime,
     data: &crate::oss::DataStore,
-    desired_envs: Vec<crate::lower::LoweredEnv>,
-    desired_scenes: Vec<crate::lower::LoweredJMeter>,
-) -> Result<plan::jmeter::State, Exit> {
+    (desired_envs, desired_scenes): (
+        Vec<crate::lower::LoweredEnv>,
+        Vec<crate::lower::LoweredJMeter>,
+    ),
+    prune: bool,
+) -> Result<(plan::jmeter::State, Vec<String>), Exit> {
     let mut state = plan::jmeter::State {
         desired_envs,
         desired_scenes,
         ..plan::jmeter::State::default()
     };
-    if state.desired_envs.is_empty() && state.desired_scenes.is_empty() {
-        return Ok(state);
+    let planned = !state.desired_envs.is_empty() || !state.desired_scenes.is_empty();
+    if !planned && !prune {
+        return Ok((state, Vec::new()));
     }
     let settings = &connection.settings;
     let oss = crate::oss::OssClient::new(
@@ -290,10 +304,20 @@ pub(super) fn read_jmeter(
         oss.as_ref(),
         &known,
     ));
-    let (envs, scenes) = read.map_err(|error| connection.report(global, &error))?;
-    state.live_envs = envs;
-    state.live_scenes = scenes;
-    Ok(state)
+    match read {
+        Ok((envs, scenes)) => {
+            state.live_envs = envs;
+            state.live_scenes = scenes;
+            Ok((state, Vec::new()))
+        }
+        Err(error) if !planned => Ok((
+            state,
+            vec![format!(
+                "JMeter scenes and environments were not read ({error}); --prune leaves them as they are"
+            )],
+        )),
+        Err(error) => Err(connection.report(global, &error)),
+    }
 }
 
 /// What lowering gives: the desired scenes, the secrets resolved and the data files, or
