@@ -108,6 +108,25 @@ fn a_jmeter_scene_and_its_environment_round_trip_through_plan_apply_and_import()
     );
     no_changes(&backend, work, "plan");
 
+    // Rollback deletes what the apply created (the scene, then its environment); applying
+    // again brings both back.
+    let bundle = std::fs::read_dir(work.join("output/ptsplan"))
+        .expect("bundles")
+        .next()
+        .expect("one bundle")
+        .expect("entry")
+        .path();
+    let out = backend.run(work, &["rollback", bundle.to_str().expect("utf-8 path")]);
+    let undone = stdout(&out);
+    assert!(out.status.success(), "{undone}{}", stderr(&out));
+    let scene_at = undone.find("jmeter_scene.orders-jmx: deleting… ok");
+    let env_at = undone.find("environment.shared: deleting… ok");
+    assert!(scene_at.is_some() && scene_at < env_at, "{undone}");
+    let (replanned, _) = ok(&backend.run(work, &["plan", "plan"]));
+    assert!(replanned.contains("Plan: 2 to create"), "{replanned}");
+    ok(&backend.run(work, &["apply", "plan", "--auto-approve"]));
+    no_changes(&backend, work, "plan");
+
     // One changed line of the script is a unified diff of the XML text.
     let script = work.join("plan/orders.jmx");
     let text = std::fs::read_to_string(&script).expect("jmx");

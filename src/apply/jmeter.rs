@@ -497,3 +497,69 @@ fn scene_undo(
     }
     Some(Undo::SaveScene(Box::new(scene)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(id: &str, host: &str) -> wire::Env {
+        wire::Env {
+            env_id: Some(id.into()),
+            env_name: Some("shared".into()),
+            properties: vec![wire::Property {
+                name: Some("host".into()),
+                value: Some(host.into()),
+                ..wire::Property::default()
+            }],
+            create_time: Some(1),
+            ..wire::Env::default()
+        }
+    }
+
+    #[test]
+    fn an_environment_is_left_alone_restored_in_place_recreated_or_removed() {
+        let before = env("E1", "a");
+        assert!(env_undo(Some(&before), Some(&before)).is_none());
+        let Some(Undo::SaveEnv(saved)) = env_undo(Some(&before), Some(&env("E1", "b"))) else {
+            panic!("a save in place");
+        };
+        assert_eq!(
+            (saved.env_id.as_deref(), saved.create_time),
+            (Some("E1"), None)
+        );
+        let Some(undo @ Undo::SaveEnv(_)) = env_undo(Some(&before), None) else {
+            panic!("a create");
+        };
+        assert_eq!((undo.kind(), undo.id()), (StepKind::Create, None));
+        let Some(undo @ Undo::RemoveEnv(_)) = env_undo(None, Some(&before)) else {
+            panic!("the created environment is removed");
+        };
+        assert_eq!(
+            (undo.kind(), undo.id()),
+            (StepKind::Delete, Some("E1".into()))
+        );
+        assert!(env_undo(None, None).is_none());
+    }
+
+    #[test]
+    fn a_jmeter_scene_is_compared_in_its_save_form() {
+        let before = wire::OpenJMeterScene {
+            scene_id: Some("J1".into()),
+            scene_name: Some("orders".into()),
+            mode: Some(wire::TestMode::Concurrency),
+            pool: Some(String::new()),
+            ..wire::OpenJMeterScene::default()
+        };
+        assert!(scene_undo(Some(&before), Some(&before)).is_none());
+        let renamed = wire::OpenJMeterScene {
+            scene_name: Some("other".into()),
+            ..before.clone()
+        };
+        let Some(Undo::SaveScene(saved)) = scene_undo(Some(&before), Some(&renamed)) else {
+            panic!("a save in place");
+        };
+        assert_eq!(saved.scene_name.as_deref(), Some("orders"));
+        assert_eq!(saved.mode, Some(wire::TestMode::ConcurrencyMode));
+        assert_eq!(saved.pool, None);
+    }
+}
