@@ -29,6 +29,8 @@
 //! | [`run`] | running a scene: debug-first check, start, follow (timeline), stop |
 //! | [`report`] | a run's report: thresholds judged, baseline compared, text/markdown/JSON/JUnit/HTML |
 //! | [`report`] | run reports drawn for people: the self-contained HTML page |
+//! | [`sweep`] | tuning sweeps: step values, the comparison, capacity knee and rate-limit advice |
+//! | [`soak`] | soak tests: segments, joining their reports, latency and error drift |
 //! | [`sample_app`] | the sample mini-program back end of the quickstart (`ptsplan sample-app`) |
 //!
 //! # Data flow
@@ -60,5 +62,7 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod sample_app;
+pub mod soak;
 pub mod spec;
+pub mod sweep;
 pub mod wire;

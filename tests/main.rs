@@ -19,5 +19,6 @@ mod report_html;
 mod run;
 mod sample_app;
 mod schema;
+mod sweep;
 mod target;
 mod util;

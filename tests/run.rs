@@ -14,7 +14,7 @@ use ptsplan::api::{Client, ClientOptions, Endpoint};
 use ptsplan::wire::{GetPtsReportsBySceneId, GetPtsSceneRunningStatus, Marker, RunningStatus};
 
 use crate::target::Target;
-use crate::util::{Backend, ptsplan, start_backend, stderr, stdout};
+use crate::util::{Backend, all, bundle, ptsplan, start_backend};
 
 /// A plan with one scene `orders` posting to the target's `url` with a token from
 /// `/token` (declared to live an hour, fetched once per virtual user); `scene` is spliced
@@ -82,21 +82,6 @@ fn scene_id(backend: &Backend, key: &str) -> String {
 
 fn code(out: &Output) -> Option<i32> {
     out.status.code()
-}
-
-fn all(out: &Output) -> String {
-    format!("{}{}", stdout(out), stderr(out))
-}
-
-/// The bundle directory a command printed (`Evidence: DIR`, the last one), under `dir`.
-fn bundle(dir: &Path, out: &Output) -> PathBuf {
-    let text = all(out);
-    let line = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("Evidence: "))
-        .next_back()
-        .unwrap_or_else(|| panic!("no evidence line in:\n{text}"));
-    dir.join(line.trim())
 }
 
 /// A target (tokens living `token_ttl`), a backend, and a directory with the plan.

@@ -35,6 +35,22 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Standard output then standard error, for assertions and their messages.
+pub fn all(out: &Output) -> String {
+    format!("{}{}", stdout(out), stderr(out))
+}
+
+/// The bundle directory a command printed (`Evidence: DIR`, the last one), under `dir`.
+pub fn bundle(dir: &Path, out: &Output) -> PathBuf {
+    let text = all(out);
+    let line = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("Evidence: "))
+        .next_back()
+        .unwrap_or_else(|| panic!("no evidence line in:\n{text}"));
+    dir.join(line.trim())
+}
+
 /// The value of `WX_APP_SECRET` given to commands run against a [`Backend`].
 pub const SECRET: &str = "wx-app-secret-for-plan-tests";
 

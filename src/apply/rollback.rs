@@ -190,7 +190,7 @@ fn restore(
 
 /// A scene as `GetPtsScene` returned it, in the form `SavePtsScene` takes: no status, times
 /// or read-only headers, and the save spelling of the test mode.
-fn save_form(scene: &wire::Scene) -> wire::Scene {
+pub(crate) fn save_form(scene: &wire::Scene) -> wire::Scene {
     let mut out = scene.clone();
     out.status = None;
     out.create_time = None;

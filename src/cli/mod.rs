@@ -24,10 +24,13 @@ mod sample_app;
 mod scene_ref;
 mod scenes;
 mod schema;
+mod soak;
 mod status;
 mod stop;
+mod sweep;
 mod upload;
 mod validate;
+mod variant;
 
 use std::process::ExitCode;
 
@@ -118,6 +121,9 @@ pub enum Command {
     Rollback(rollback::Args),
     /// Run scenes: debug run, load, live progress, report judged against the thresholds.
     Run(run::Args),
+    /// Run a tuning scene once per sweep value and compare the steps: capacity knee and
+    /// a suggested rate limit.
+    Sweep(sweep::Args),
     /// Stop running load tests of scenes and wait until they stopped.
     Stop(stop::Args),
     /// Show whether scenes are running.
@@ -163,6 +169,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Rollback(args) => rollback::run(&cli.global, args),
         Command::Run(args) => run::run(&cli.global, args),
+        Command::Sweep(args) => sweep::run(&cli.global, args),
         Command::Stop(args) => stop::run(&cli.global, args),
         Command::Status(args) => status::run(&cli.global, args),
         Command::Baseline(args) => baseline::run(&cli.global, args),

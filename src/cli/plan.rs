@@ -447,7 +447,7 @@ fn changed_data_files(
 }
 
 /// The directory relative data files are resolved against.
-fn plan_dir(path: &Path) -> PathBuf {
+pub(super) fn plan_dir(path: &Path) -> PathBuf {
     if path.is_dir() {
         path.to_path_buf()
     } else {

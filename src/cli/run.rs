@@ -104,22 +104,31 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     if args.detach {
         return detach(global, &prepared, &targets, &args.flags);
     }
-    let root = args.evidence_dir.clone().unwrap_or_else(evidence_root);
-    let bundle = match Bundle::create(&root, prepared.redactor.clone()) {
+    let bundle = match create_bundle(&prepared, args.evidence_dir.as_deref()) {
         Ok(bundle) => bundle,
-        Err(error) => {
-            eprintln!(
-                "error: cannot create the evidence bundle under {}: {error}",
-                root.display()
-            );
-            return Exit::Error;
-        }
+        Err(exit) => return exit,
     };
     let meta = meta(&prepared, crate::apply::journal::now());
     if let Err(error) = bundle.write_json("meta.json", &meta) {
         eprintln!("warning: cannot write the evidence bundle: {error}");
     }
     run_targets(global, &prepared, bundle, &targets, &args.flags, meta)
+}
+
+/// A new evidence bundle under `dir` (default: the configured evidence root); the error
+/// is printed.
+pub(super) fn create_bundle(
+    prepared: &Prepared,
+    dir: Option<&std::path::Path>,
+) -> Result<Bundle, Exit> {
+    let root = dir.map_or_else(evidence_root, std::path::Path::to_path_buf);
+    Bundle::create(&root, prepared.redactor.clone()).map_err(|error| {
+        eprintln!(
+            "error: cannot create the evidence bundle under {}: {error}",
+            root.display()
+        );
+        Exit::Error
+    })
 }
 
 /// After a successful `apply --run`: runs the scenes the plan marked to run, reading them
@@ -169,7 +178,11 @@ fn embedded(prepared: &Prepared) -> bool {
 /// The scenes of `live` to run, by plan key, with their thresholds. Refuses unknown keys,
 /// scenes never applied and scenes already running; warns about scenes that differ from
 /// the plan (when `live` is what the plan was made against).
-fn targets(prepared: &Prepared, live: &[Live], keys: &[String]) -> Result<Vec<Target>, String> {
+pub(super) fn targets(
+    prepared: &Prepared,
+    live: &[Live],
+    keys: &[String],
+) -> Result<Vec<Target>, String> {
     // After `apply --run` the scenes were just read back: the proposal no longer applies.
     let planned_against = std::ptr::eq(live, prepared.live.as_slice());
     let mut out = Vec::new();
@@ -217,7 +230,7 @@ fn targets(prepared: &Prepared, live: &[Live], keys: &[String]) -> Result<Vec<Ta
     Ok(out)
 }
 
-fn options(flags: &RunFlags, detach: bool) -> run::Options {
+pub(super) fn options(flags: &RunFlags, detach: bool) -> run::Options {
     run::Options {
         detach,
         skip_debug: flags.no_debug,
@@ -261,7 +274,7 @@ fn detach(global: &GlobalArgs, prepared: &Prepared, targets: &[Target], flags: &
 }
 
 /// Runs one scene with its progress display.
-fn one(
+pub(super) fn one(
     global: &GlobalArgs,
     prepared: &Prepared,
     target: &Target,
@@ -283,8 +296,10 @@ fn one(
 }
 
 /// What one scene's run came to, for the exit code, JUnit and the summary.
-enum SceneResult {
+pub(super) enum SceneResult {
     Judged(Box<crate::report::RunReport>),
+    /// A soak: its segments joined into one report, with the drift verdict.
+    Soak(Box<crate::soak::SoakReport>),
     NotJudged {
         stage: &'static str,
         message: String,
@@ -302,12 +317,7 @@ fn run_targets(
     mut meta: crate::evidence::Meta,
 ) -> Exit {
     let options = options(flags, false);
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let _listener = prepared.runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = tx.send(true);
-        }
-    });
+    let (rx, _listener) = ctrl_c(prepared);
     let mut results: Vec<(String, SceneResult)> = Vec::new();
     let mut interrupted = false;
     let mut redactor = prepared.redactor.clone();
@@ -316,13 +326,49 @@ fn run_targets(
             interrupted = true;
             break;
         }
-        let mut signal = rx.clone();
-        let interrupt = async move {
-            let _ = signal.wait_for(|v| *v).await;
-        };
-        let outcome = one(global, prepared, target, &options, &mut redactor, interrupt);
-        bundle.redact_also(&redactor);
         let dir = format!("reports/{}", target.key);
+        let soak = prepared
+            .plan
+            .scenes
+            .get(&target.key)
+            .filter(|spec| spec.kind == crate::spec::model::SceneType::Soak);
+        if let Some(spec) = soak {
+            let ran = super::soak::run(&mut super::soak::Context {
+                global,
+                prepared,
+                bundle: &mut bundle,
+                target,
+                spec,
+                options: &options,
+                interrupt: &rx,
+            });
+            interrupted |= ran.interrupted;
+            results.push((target.key.clone(), ran.result));
+            if interrupted {
+                break;
+            }
+            continue;
+        }
+        let tuning = prepared
+            .plan
+            .scenes
+            .get(&target.key)
+            .is_some_and(|spec| spec.kind == crate::spec::model::SceneType::Tuning);
+        if tuning && !global.quiet {
+            eprintln!(
+                "note: scene.{} is a tuning scene; this runs it once as planned — `ptsplan sweep {}` runs every sweep step and compares them",
+                target.key, target.key
+            );
+        }
+        let outcome = one(
+            global,
+            prepared,
+            target,
+            &options,
+            &mut redactor,
+            until_set(&rx),
+        );
+        bundle.redact_also(&redactor);
         let result = match outcome {
             Err(error) => {
                 prepared.connection.report(global, &error);
@@ -371,21 +417,9 @@ fn run_targets(
                         );
                     }
                 }
-                let written = bundle
-                    .write_json(&format!("{dir}/timeline.json"), &finished.timeline)
-                    .and_then(|()| match &finished.details {
-                        Some(details) => bundle.write_json(&format!("{dir}/details.json"), details),
-                        None => Ok(()),
-                    });
-                if let Err(error) = written {
-                    eprintln!("warning: cannot write the evidence bundle: {error}");
-                }
+                write_run(&bundle, &dir, &finished, &redactor);
                 match &finished.report {
-                    Some(report) => {
-                        write_report(&bundle, &dir, report);
-                        write_html(&bundle, &dir, report, &finished, &redactor);
-                        SceneResult::Judged(Box::new(report.clone()))
-                    }
+                    Some(report) => SceneResult::Judged(Box::new(report.clone())),
                     None => SceneResult::NotJudged {
                         stage: "report",
                         message: format!(
@@ -406,6 +440,7 @@ fn run_targets(
         .iter()
         .map(|(key, result)| match result {
             SceneResult::Judged(report) => SceneOutcome::Judged(report),
+            SceneResult::Soak(soak) => SceneOutcome::Judged(&soak.joined),
             SceneResult::NotJudged { stage, message } => SceneOutcome::NotJudged {
                 scene: key,
                 stage,
@@ -428,9 +463,11 @@ fn run_targets(
         eprintln!("warning: cannot finish the evidence bundle: {error}");
     }
     eprintln!("Evidence: {}", bundle.dir.display());
-    let failed_thresholds = results
-        .iter()
-        .any(|(_, r)| matches!(r, SceneResult::Judged(report) if !report.passed()));
+    let failed_thresholds = results.iter().any(|(_, r)| match r {
+        SceneResult::Judged(report) => !report.passed(),
+        SceneResult::Soak(soak) => !soak.passed(),
+        SceneResult::NotJudged { .. } => false,
+    });
     let not_judged = results
         .iter()
         .any(|(_, r)| matches!(r, SceneResult::NotJudged { .. }));
@@ -447,8 +484,53 @@ fn run_targets(
     }
 }
 
+/// A flag set when Ctrl-C is pressed, and the task that listens (dropping it does not
+/// stop it; it ends with the runtime).
+pub(super) fn ctrl_c(
+    prepared: &Prepared,
+) -> (
+    tokio::sync::watch::Receiver<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let listener = prepared.runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = tx.send(true);
+        }
+    });
+    (rx, listener)
+}
+
+/// A future that completes once `flag` is set (Ctrl-C).
+pub(super) fn until_set(
+    flag: &tokio::sync::watch::Receiver<bool>,
+) -> impl std::future::Future<Output = ()> + use<> {
+    let mut signal = flag.clone();
+    async move {
+        let _ = signal.wait_for(|v| *v).await;
+    }
+}
+
+/// Writes everything known about a followed run into `dir` of the bundle: timeline.json,
+/// details.json and, with a report, the report files and report.html.
+pub(super) fn write_run(bundle: &Bundle, dir: &str, finished: &run::Finished, redactor: &Redactor) {
+    let written = bundle
+        .write_json(&format!("{dir}/timeline.json"), &finished.timeline)
+        .and_then(|()| match &finished.details {
+            Some(details) => bundle.write_json(&format!("{dir}/details.json"), details),
+            None => Ok(()),
+        });
+    if let Err(error) = written {
+        eprintln!("warning: cannot write the evidence bundle: {error}");
+    }
+    if let Some(report) = &finished.report {
+        write_report(bundle, dir, report);
+        write_html(bundle, dir, report, finished, redactor);
+    }
+}
+
 /// Writes report.md, report.json, verdicts.json and junit.xml of one scene.
-fn write_report(bundle: &Bundle, dir: &str, report: &crate::report::RunReport) {
+pub(super) fn write_report(bundle: &Bundle, dir: &str, report: &crate::report::RunReport) {
     let written = bundle
         .write(&format!("{dir}/report.md"), &render::markdown(report))
         .and_then(|()| bundle.write(&format!("{dir}/report.json"), &render::json(report)))
@@ -466,7 +548,7 @@ fn write_report(bundle: &Bundle, dir: &str, report: &crate::report::RunReport) {
 
 /// Writes report.html of one scene: charts over time, verdicts, totals and the scene as it
 /// ran (from the report's snapshot, redacted).
-fn write_html(
+pub(super) fn write_html(
     bundle: &Bundle,
     dir: &str,
     report: &crate::report::RunReport,
@@ -497,6 +579,7 @@ fn print_reports(results: &[(String, SceneResult)], format: ReportFormat, redact
                 .iter()
                 .map(|(key, r)| match r {
                     SceneResult::Judged(report) => serde_json::to_value(report).unwrap_or_default(),
+                    SceneResult::Soak(soak) => serde_json::to_value(soak).unwrap_or_default(),
                     SceneResult::NotJudged { stage, message } => serde_json::json!({
                         "format": crate::report::FORMAT,
                         "scene": key,
@@ -517,6 +600,16 @@ fn print_reports(results: &[(String, SceneResult)], format: ReportFormat, redact
                         out.push_str(&render::text(report));
                     }
                     SceneResult::Judged(report) => out.push_str(&render::markdown(report)),
+                    SceneResult::Soak(soak) if format == ReportFormat::Text => {
+                        out.push_str(&render::text(&soak.joined));
+                        out.push('\n');
+                        out.push_str(&crate::soak::render::text(soak));
+                    }
+                    SceneResult::Soak(soak) => {
+                        out.push_str(&render::markdown(&soak.joined));
+                        out.push('\n');
+                        out.push_str(&crate::soak::render::markdown(soak));
+                    }
                     SceneResult::NotJudged { stage, message } => {
                         out.push_str(&format!("scene.{key}: {stage} failed: {message}\n"));
                     }
@@ -543,6 +636,19 @@ fn summary(id: &str, results: &[(String, SceneResult)], interrupted: bool) -> St
                 format!("**{} threshold(s) failed**", report.failed_count()),
                 report.plan_id.clone(),
             ),
+            SceneResult::Soak(soak) if soak.passed() => (
+                format!("soak passed ({} segments)", soak.segments.len()),
+                soak.joined.plan_id.clone(),
+            ),
+            SceneResult::Soak(soak) => (
+                format!(
+                    "**soak failed**: {} threshold(s) failed, {} gap(s) too long, trend {:?}",
+                    soak.joined.failed_count(),
+                    soak.gaps_exceeded(),
+                    soak.drift.verdict
+                ),
+                soak.joined.plan_id.clone(),
+            ),
             SceneResult::NotJudged { stage, .. } => (format!("**{stage} failed**"), "-".to_owned()),
         };
         out.push_str(&format!(
@@ -553,7 +659,7 @@ fn summary(id: &str, results: &[(String, SceneResult)], interrupted: bool) -> St
 }
 
 /// The debug run's problems on stderr.
-fn print_debug_problems(key: &str, check: &run::DebugCheck, redactor: &Redactor) {
+pub(super) fn print_debug_problems(key: &str, check: &run::DebugCheck, redactor: &Redactor) {
     eprintln!(
         "error: the debug run of scene.{key} failed (debug run {}); no load was started:",
         check.plan_id
@@ -561,7 +667,7 @@ fn print_debug_problems(key: &str, check: &run::DebugCheck, redactor: &Redactor)
     eprint!("{}", redactor.redact(&debug_text(check)));
 }
 
-fn debug_text(check: &run::DebugCheck) -> String {
+pub(super) fn debug_text(check: &run::DebugCheck) -> String {
     let mut out = String::new();
     for problem in &check.problems {
         out.push_str(&format!("  - {problem}\n"));
@@ -576,7 +682,7 @@ fn debug_text(check: &run::DebugCheck) -> String {
 
 /// The progress display of one scene: an indicatif line on a terminal, a plain line every
 /// ten seconds elsewhere (CI logs), nothing with `--quiet`.
-struct Progress {
+pub(super) struct Progress {
     key: String,
     quiet: bool,
     bar: Option<indicatif::ProgressBar>,
@@ -588,7 +694,7 @@ struct Progress {
 const PLAIN_EVERY: f64 = 10.0;
 
 impl Progress {
-    fn new(global: &GlobalArgs, target: &Target) -> Progress {
+    pub(super) fn new(global: &GlobalArgs, target: &Target) -> Progress {
         let planned = run::planned(&target.scene).map(|d| d.as_secs_f64());
         let bar = (!global.quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new((planned.unwrap_or(0.0) * 10.0) as u64);
@@ -618,7 +724,7 @@ impl Progress {
         }
     }
 
-    fn event(&mut self, event: Event<'_>) {
+    pub(super) fn event(&mut self, event: Event<'_>) {
         match event {
             Event::DebugStarting => self.say(&format!("scene.{}: debug run…", self.key)),
             Event::DebugDone(check) if check.problems.is_empty() => self.say(&format!(
@@ -679,7 +785,7 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
+    pub(super) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::Exit;
 use super::emulator::{resolve, shutdown_signal};
+use crate::sample_app::pressure::PressureOptions;
 use crate::sample_app::{self, App, Options};
 use crate::spec::units;
 
@@ -30,6 +31,18 @@ pub struct Args {
     /// times this.
     #[arg(long, value_name = "DURATION", default_value = "0ms", value_parser = parse_duration)]
     pub latency: Duration,
+    /// Requests per second the order APIs complete at most: past it requests queue for
+    /// one of `capacity × service time` slots and latency rises with the load (a target
+    /// for `ptsplan sweep`). Default: unlimited.
+    #[arg(long, value_name = "RPS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub capacity: Option<u32>,
+    /// How long each order API request holds a slot with --capacity (e.g. 100ms).
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
+    pub service_time: Duration,
+    /// Latency added per second the app has been up, e.g. `2ms/s` (a slow leak, for soak
+    /// tests). Default: none.
+    #[arg(long, value_name = "DURATION/s", default_value = "0ms/s", value_parser = parse_drift)]
+    pub drift: Duration,
     /// The app id the token endpoint accepts.
     #[arg(long, value_name = "APPID", default_value = DEFAULT_APP_ID)]
     pub app_id: String,
@@ -81,6 +94,11 @@ fn serve(args: Args) -> Result<(), String> {
         app_secret,
         token_ttl: args.token_ttl,
         latency: args.latency,
+        pressure: PressureOptions {
+            capacity: args.capacity,
+            service_time: args.service_time,
+            drift_per_second: args.drift,
+        },
     };
     let app = Arc::new(App::new(options));
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -114,6 +132,21 @@ fn print_banner(address: SocketAddr, options: &Options, secret_note: &str) {
     if !options.latency.is_zero() {
         let _ = writeln!(out, "added latency: {} (mean)", written(options.latency));
     }
+    let pressure = &options.pressure;
+    if let (Some(slots), Some(capacity)) = (pressure.slots(), pressure.effective_capacity()) {
+        let _ = writeln!(
+            out,
+            "capacity: {capacity:.0} requests/s ({slots} slot(s) of {} each); past it requests queue",
+            written(pressure.service_time)
+        );
+    }
+    if !pressure.drift_per_second.is_zero() {
+        let _ = writeln!(
+            out,
+            "drift: +{}/s of latency since start",
+            written(pressure.drift_per_second)
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -136,6 +169,11 @@ fn print_banner(address: SocketAddr, options: &Options, secret_note: &str) {
 /// A duration as plans write it (`30s`, `2h`).
 fn written(duration: Duration) -> units::Duration {
     units::Duration::from_millis(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `2ms/s` or `2ms`: latency added per second of uptime.
+fn parse_drift(text: &str) -> Result<Duration, String> {
+    parse_duration(text.strip_suffix("/s").unwrap_or(text))
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

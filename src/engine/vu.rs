@@ -24,9 +24,10 @@ use super::worker::Worker;
 pub(crate) enum Pacing {
     /// Closed model: runs while `index` is below the relation's concurrency.
     Closed { index: u64 },
-    /// Open model: takes intended send times from the relation's queue; `busy` after the
-    /// first turn (the scheduler counts a new user as idle).
-    Open { busy: bool },
+    /// Open model: takes intended send times from the relation's queue; `taken` is when it
+    /// took the last one (none before the first turn: the scheduler counts a new user as
+    /// idle).
+    Open { taken: Option<Instant> },
     /// One iteration (debug runs).
     Once { done: bool },
 }
@@ -41,12 +42,15 @@ impl Pacing {
             Pacing::Closed { index } => {
                 (*index < worker.shared.concurrency_target(relation)).then_some(None)
             }
-            Pacing::Open { busy } => {
+            Pacing::Open { taken } => {
                 let queue = &worker.queues[relation];
-                if std::mem::replace(busy, true) {
+                if let Some(taken) = *taken {
                     queue.idle.set(queue.idle.get() + 1);
+                    queue.record_turn(taken.elapsed());
                 }
-                Some(Some(queue.pop().await))
+                let due = queue.pop().await;
+                *taken = Some(Instant::now());
+                Some(Some(due))
             }
             Pacing::Once { done } => (!std::mem::replace(done, true)).then_some(None),
         }
@@ -78,6 +82,9 @@ pub(crate) async fn run(
         buf: BytesMut::with_capacity(4096),
         token_at: None,
     };
+    if let Pacing::Open { .. } = pacing {
+        vu.preconnect(&worker, relation).await;
+    }
     while let Some(intended) = pacing.turn(&worker, relation).await {
         if let Some(data) = &rel.data {
             match data.next_row() {
@@ -121,6 +128,25 @@ pub(crate) async fn run(
 }
 
 impl Vu {
+    /// Opens the connection of the relation's first step before the user takes its first
+    /// send time: an open-model user that connected on its first turn would start late.
+    async fn preconnect(&mut self, worker: &Worker, relation: usize) {
+        let plan = &worker.shared.plan;
+        let first = plan.relations.get(relation).and_then(|r| r.steps.first());
+        if let Some(slot) = first.map(|step| step.target)
+            && let (Some(target), Some(conn)) = (plan.targets.get(slot), self.conns.get_mut(slot))
+        {
+            *conn = http::connect(target.address, plan.connect_timeout)
+                .await
+                .ok();
+        }
+        if let Some(queue) = worker.queues.get(relation) {
+            queue
+                .connecting
+                .set(queue.connecting.get().saturating_sub(1));
+        }
+    }
+
     async fn call(
         &mut self,
         worker: &Worker,

@@ -28,6 +28,22 @@ const BUDGET_CHUNK: u64 = 256;
 /// Most open-model virtual users one thread keeps per relation.
 const OPEN_POOL_CAP: usize = 5_000;
 
+/// How late the oldest waiting send time may be before the open model adds users: a
+/// little lateness is the runtime getting round to idle users; adding a user (and its
+/// connection) for each due time that merely waits for the next poll grows the pool to
+/// thousands of connections and slows everything down.
+const GROW_AFTER: Duration = Duration::from_millis(2);
+
+/// Weight of the newest turn in the open model's moving mean of busy time.
+const TURN_WEIGHT: f64 = 0.01;
+
+/// Open-model users kept beyond the mean need (Little's law), as a factor and a count.
+const NEED_FACTOR: f64 = 2.0;
+const NEED_SPARE: usize = 8;
+
+/// Longest the open-model schedule waits for its first users to connect before it starts.
+const CONNECT_WAIT: Duration = Duration::from_secs(1);
+
 /// Most sample logs a debug run keeps.
 const MAX_SAMPLES: usize = 1_000;
 
@@ -39,6 +55,11 @@ pub(crate) struct OpenQueue {
     /// Users waiting for (or about to wait for) a send time.
     pub idle: Cell<usize>,
     pool: Cell<usize>,
+    /// Users still opening their first connection.
+    pub connecting: Cell<usize>,
+    /// Moving mean of how long a user is busy with one send time, in seconds (0 before
+    /// the first turn ends).
+    turn_secs: Cell<f64>,
 }
 
 impl OpenQueue {
@@ -50,6 +71,28 @@ impl OpenQueue {
                 return due;
             }
             self.notify.notified().await;
+        }
+    }
+
+    /// Counts how long a user was busy with one send time.
+    pub(crate) fn record_turn(&self, busy: Duration) {
+        let mean = self.turn_secs.get();
+        let busy = busy.as_secs_f64();
+        self.turn_secs.set(if mean == 0.0 {
+            busy
+        } else {
+            mean + (busy - mean) * TURN_WEIGHT
+        });
+    }
+
+    /// How many users `rate` send times per second keep busy (Little's law, with room for
+    /// bursts), unbounded until a turn has been timed. The pool grows only up to this, so
+    /// that a backlog caused by a pause of the whole thread (not by a slow target) is worked
+    /// off by the users there are instead of opening thousands of connections.
+    fn needed(&self, rate: f64) -> usize {
+        match self.turn_secs.get() {
+            0.0 => usize::MAX,
+            secs => (rate * secs * NEED_FACTOR).ceil() as usize + NEED_SPARE,
         }
     }
 }
@@ -300,7 +343,8 @@ fn spawn(worker: &Rc<Worker>, relation: usize, pacing: Pacing, index: u64) {
 }
 
 /// The open-model schedule of this thread's share of `relation`: intended send times at
-/// the paced step's rate, handed to idle users, with users added when all are busy.
+/// the paced step's rate, handed to idle users, with users added when the oldest waiting
+/// time is late and all users are busy.
 async fn schedule(worker: Rc<Worker>, relation: usize) {
     let shared = worker.shared.clone();
     let rel = &shared.plan.relations[relation];
@@ -308,24 +352,42 @@ async fn schedule(worker: Rc<Worker>, relation: usize) {
         return;
     };
     let share = |rate: u64| rate as f64 / worker.threads as f64;
-    let mut plan = Schedule::new(shared.start, share(shared.rps_target(paced)));
     let queue = &worker.queues[relation];
-    // Users for the first moments (about 10 ms of the rate), so that the start is not
-    // spent opening connections one backlog at a time.
+    // Users for the first moments (about 10 ms of the rate), connected before the first
+    // send time, so that the start is not spent opening connections behind schedule.
     let initial = (share(shared.rps_target(paced)) / 100.0).clamp(4.0, 512.0) as usize;
     while queue.pool.get() < initial {
         add_open_user(&worker, relation);
     }
+    let waited = Instant::now();
+    while queue.connecting.get() > 0 && waited.elapsed() < CONNECT_WAIT && !worker.stopping() {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let mut plan = Schedule::new(Instant::now(), share(shared.rps_target(paced)));
     loop {
         let now = Instant::now();
-        plan.set_rate(share(shared.rps_target(paced)), now);
+        let rate = share(shared.rps_target(paced));
+        plan.set_rate(rate, now);
         let mut pushed = 0;
         plan.take_due(now, |due| {
             queue.due.borrow_mut().push_back(due);
             pushed += 1;
         });
-        let waiting = queue.due.borrow().len();
-        while queue.idle.get() < waiting && queue.pool.get() < OPEN_POOL_CAP {
+        let (waiting, late) = {
+            let due = queue.due.borrow();
+            let late = due
+                .front()
+                .is_some_and(|oldest| now.saturating_duration_since(*oldest) > GROW_AFTER);
+            (due.len(), late)
+        };
+        let needed = queue.needed(rate);
+        // One batch at a time: users still connecting will take send times soon.
+        while late
+            && queue.connecting.get() == 0
+            && queue.idle.get() < waiting
+            && queue.pool.get() < needed.min(OPEN_POOL_CAP)
+            && !worker.stopping()
+        {
             add_open_user(&worker, relation);
         }
         for _ in 0..pushed {
@@ -343,6 +405,28 @@ fn add_open_user(worker: &Rc<Worker>, relation: usize) {
     let queue = &worker.queues[relation];
     queue.idle.set(queue.idle.get() + 1);
     queue.pool.set(queue.pool.get() + 1);
+    queue.connecting.set(queue.connecting.get() + 1);
     let index = (queue.pool.get() * worker.threads + worker.thread) as u64;
-    spawn(worker, relation, Pacing::Open { busy: false }, index);
+    spawn(worker, relation, Pacing::Open { taken: None }, index);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_pool_grows_to_what_the_rate_keeps_busy() {
+        let queue = OpenQueue::default();
+        assert_eq!(
+            queue.needed(1000.0),
+            usize::MAX,
+            "unbounded before a turn is timed"
+        );
+        queue.record_turn(Duration::from_millis(10));
+        // 1000/s × 10 ms = 10 busy users, twice that for bursts, plus the spare.
+        assert_eq!(queue.needed(1000.0), 28);
+        // A single slow turn moves the mean by its weight only.
+        queue.record_turn(Duration::from_millis(1010));
+        assert_eq!(queue.needed(1000.0), 48);
+    }
 }

@@ -42,6 +42,37 @@ pub struct Estimate {
     pub ips: u64,
     /// Virtual User Minutes.
     pub vum: f64,
+    /// The runs of a sweep (each step's value) or a soak (each segment), in order, with
+    /// their lengths; empty for a scene that runs once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<PlannedRun>,
+}
+
+/// One planned run of a sweep or soak.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedRun {
+    /// `load.max = 100`, `segment 2/3`.
+    pub run: String,
+    /// Its length, as plans write durations (`4s`, `24h`).
+    pub duration: String,
+    /// Its length in seconds.
+    pub seconds: f64,
+}
+
+/// The planned runs of a tuning or soak scene.
+fn schedule(scene: &Scene, duration: Duration) -> Vec<PlannedRun> {
+    let runs = match (&scene.sweep, scene.kind) {
+        (Some(sweep), SceneType::Tuning) => crate::sweep::planned(sweep, duration),
+        (_, SceneType::Soak) => crate::soak::planned(scene),
+        _ => Vec::new(),
+    };
+    runs.into_iter()
+        .map(|(run, d)| PlannedRun {
+            run,
+            duration: d.to_string(),
+            seconds: d.as_secs_f64(),
+        })
+        .collect()
 }
 
 /// The estimate of `scene`, or `None` when it has no usable load.
@@ -117,10 +148,31 @@ pub fn estimate(scene: &Scene) -> Option<Estimate> {
         peak,
         runs,
         minutes: run_minutes,
-        requests: rps.then(|| (start as f64 * run_minutes * 60.0).round() as u64),
+        requests: rps.then(|| match swept_requests(scene, duration) {
+            Some(requests) => requests,
+            None => (start as f64 * run_minutes * 60.0).round() as u64,
+        }),
         ips,
         vum: (vum * 100.0).round() / 100.0,
+        schedule: schedule(scene, duration),
     })
+}
+
+/// Requests of an RPS sweep over the load level: each step holds its own level.
+fn swept_requests(scene: &Scene, duration: Duration) -> Option<u64> {
+    let sweep = scene
+        .sweep
+        .as_ref()
+        .filter(|s| scene.kind == SceneType::Tuning && crate::sweep::over_load(&s.over))?;
+    let each = minutes(sweep.duration_each.unwrap_or(duration)) * 60.0;
+    let total: f64 = crate::sweep::values(sweep)
+        .iter()
+        .map(|v| match v {
+            crate::spec::model::Scalar::Integer(n) => *n as f64 * each,
+            _ => 0.0,
+        })
+        .sum();
+    Some(total.round() as u64)
 }
 
 /// Starting and peak level of the whole scene, summed over chains or steps.
@@ -207,5 +259,33 @@ mod tests {
         s.kind = SceneType::Soak;
         let e = estimate(&s).unwrap();
         assert_eq!((e.runs, e.minutes), (4, 2880.0));
+        assert_eq!(e.schedule.len(), 4);
+        assert_eq!(e.schedule[3].run, "segment 4/4");
+        assert_eq!(e.schedule[3].duration, "12h");
+    }
+
+    #[test]
+    fn a_sweep_lists_each_step_and_its_length() {
+        let mut s = scene(
+            "{ mode: rps, max: 10, duration: 5m }",
+            "sweep: { over: load.max, range: { from: 25, to: 100, step: 25 }, duration_each: 30s }",
+        );
+        s.kind = SceneType::Tuning;
+        let e = estimate(&s).unwrap();
+        let runs: Vec<(&str, &str)> = e
+            .schedule
+            .iter()
+            .map(|r| (r.run.as_str(), r.duration.as_str()))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                ("load.max = 25", "30s"),
+                ("load.max = 50", "30s"),
+                ("load.max = 75", "30s"),
+                ("load.max = 100", "30s")
+            ]
+        );
+        assert_eq!((e.runs, e.minutes), (4, 2.0));
     }
 }

@@ -267,6 +267,9 @@ pub fn text(plan: &Plan, redactor: &Redactor) -> String {
         out.push_str("Load and cost (PTS billing rule: docs/cost.md):\n");
         for (key, e) in &plan.estimates {
             let _ = writeln!(out, "  scene.{key}: {}", describe(e));
+            for line in schedule_lines(e) {
+                let _ = writeln!(out, "    {line}");
+            }
         }
         let _ = writeln!(out, "  total: {} VUM\n", thousands(plan.total_vum()));
     }
@@ -280,6 +283,27 @@ pub fn text(plan: &Plan, redactor: &Redactor) -> String {
     out.push_str(&summary(plan));
     out.push('\n');
     out
+}
+
+/// Planned runs shown in full; longer schedules show their head and a count.
+const SCHEDULE_SHOWN: usize = 10;
+
+/// The runs of a sweep or soak, one line each: `run 2: load.max = 50, 30s`.
+fn schedule_lines(e: &Estimate) -> Vec<String> {
+    let mut lines: Vec<String> = e
+        .schedule
+        .iter()
+        .take(SCHEDULE_SHOWN)
+        .enumerate()
+        .map(|(i, r)| format!("run {}: {}, {}", i + 1, r.run, r.duration))
+        .collect();
+    if e.schedule.len() > SCHEDULE_SHOWN {
+        lines.push(format!(
+            "… {} more run(s)",
+            e.schedule.len() - SCHEDULE_SHOWN
+        ));
+    }
+    lines
 }
 
 /// One estimate in words: peak, time, runs, requests, IPs and VUM.
@@ -446,6 +470,13 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
             "\nEstimated cost: **{} VUM** (PTS billing rule, see docs/cost.md).\n",
             thousands(plan.total_vum())
         );
+        for (key, e) in plan
+            .estimates
+            .iter()
+            .filter(|(_, e)| !e.schedule.is_empty())
+        {
+            let _ = writeln!(out, "`{key}` runs: {}.\n", schedule_lines(e).join("; "));
+        }
     }
     let footer_room = 600;
     let mut left_out = Vec::new();

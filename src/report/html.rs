@@ -20,6 +20,9 @@
 
 mod chart;
 mod of_run;
+mod sweep;
+
+pub use sweep::render_sweep;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -206,8 +209,40 @@ pre { background: #fff; border: 1px solid #dee2e6; border-radius: 6px; padding: 
 
 /// The page.
 pub fn render(report: &Report) -> String {
+    let mut page = open_page(&report.title, &report.generated_at);
+    if !report.meta.is_empty() {
+        meta(&mut page, &report.meta);
+    }
+    verdicts(&mut page, &report.verdicts);
+    charts(&mut page, report);
+    totals(&mut page, &report.apis);
+    let _ = write!(
+        page,
+        "<h2>Scene configuration</h2>\n<pre id=\"scene-config\"><code>{}</code></pre>\n",
+        escape(&report.scene_config)
+    );
+    close_page(page)
+}
+
+/// The key facts list under the title.
+fn meta(page: &mut String, meta: &[(String, String)]) {
+    page.push_str("<dl class=\"meta\">\n");
+    for (key, value) in meta {
+        let _ = writeln!(page, "<dt>{}</dt><dd>{}</dd>", escape(key), escape(value));
+    }
+    page.push_str("</dl>\n");
+}
+
+/// Ends the page opened by [`open_page`].
+fn close_page(mut page: String) -> String {
+    page.push_str("</main>\n</body>\n</html>\n");
+    page
+}
+
+/// The page's head (inline style, a policy forbidding every fetch) and its title.
+fn open_page(title: &str, generated_at: &str) -> String {
     let mut page = String::with_capacity(16 * 1024);
-    let title = escape(&report.title);
+    let title = escape(title);
     let _ = write!(
         page,
         concat!(
@@ -221,22 +256,7 @@ pub fn render(report: &Report) -> String {
         version = env!("CARGO_PKG_VERSION"),
         title = title,
         style = STYLE,
-        generated = escape(&report.generated_at),
-    );
-    if !report.meta.is_empty() {
-        page.push_str("<dl class=\"meta\">\n");
-        for (key, value) in &report.meta {
-            let _ = writeln!(page, "<dt>{}</dt><dd>{}</dd>", escape(key), escape(value));
-        }
-        page.push_str("</dl>\n");
-    }
-    verdicts(&mut page, &report.verdicts);
-    charts(&mut page, report);
-    totals(&mut page, &report.apis);
-    let _ = write!(
-        page,
-        "<h2>Scene configuration</h2>\n<pre id=\"scene-config\"><code>{}</code></pre>\n</main>\n</body>\n</html>\n",
-        escape(&report.scene_config)
+        generated = escape(generated_at),
     );
     page
 }

@@ -21,6 +21,7 @@
 //! tests check expiry without waiting; [`serve`] puts it behind hyper.
 
 pub mod orders;
+pub mod pressure;
 pub mod token;
 
 use std::convert::Infallible;
@@ -39,6 +40,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use orders::Book;
+use pressure::{Pressure, PressureOptions};
 use token::Issuer;
 
 /// The largest request body read; order bodies are tens of bytes.
@@ -60,6 +62,8 @@ pub struct Options {
     /// Mean delay added to each order API answer (uniformly 0.5–1.5 times this), so that
     /// latency charts have something to show; zero answers at once.
     pub latency: Duration,
+    /// Capacity and drift of the order APIs (see [`pressure`]).
+    pub pressure: PressureOptions,
 }
 
 /// A request as the app reads it.
@@ -102,12 +106,14 @@ pub struct App {
     options: Options,
     issuer: Issuer,
     book: Mutex<Book>,
+    pressure: Pressure,
 }
 
 impl App {
     /// A fresh app: a new token key (earlier tokens are invalid) and three seeded orders.
     pub fn new(options: Options) -> App {
         App {
+            pressure: Pressure::new(options.pressure),
             options,
             issuer: Issuer::new(),
             book: Mutex::new(Book::seeded(now_ms())),
@@ -328,8 +334,11 @@ async fn handle(
                 body: &body,
             };
             let latency = app.options.latency;
-            if !latency.is_zero() && call.path.starts_with("/api/") {
-                tokio::time::sleep(latency.mul_f64(0.5 + rand::random::<f64>())).await;
+            if call.path.starts_with("/api/") {
+                if !latency.is_zero() {
+                    tokio::time::sleep(latency.mul_f64(0.5 + rand::random::<f64>())).await;
+                }
+                app.pressure.serve().await;
             }
             app.answer(&call, now_ms())
         }

@@ -11,6 +11,7 @@ fn app(ttl: Duration) -> App {
         app_secret: SECRET.into(),
         token_ttl: ttl,
         latency: Duration::ZERO,
+        pressure: PressureOptions::default(),
     })
 }
 

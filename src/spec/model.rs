@@ -683,4 +683,13 @@ pub struct Soak {
     /// Largest acceptable gap between two segments (default 1m).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_gap: Option<Duration>,
+    /// Latency rise tolerated over the whole soak, in percent of the trend line's starting
+    /// value (default 25): more, and the soak is reported as degrading (a leak).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub max_latency_rise: Option<f64>,
+    /// Error-rate rise tolerated over the whole soak, in percentage points (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub max_error_rise: Option<f64>,
 }

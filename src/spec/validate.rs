@@ -1418,12 +1418,15 @@ impl Validator<'_> {
         if let Some(soak) = &scene.soak {
             let p = path.key("soak");
             if let Some(segment) = soak.segment {
-                if segment > MAX_RUN || segment < Duration::from_mins(1) {
+                if segment > MAX_RUN || segment.as_millis() == 0 {
                     self.diags.push(self.err(
                         "plan::out-of-range",
                         &p.key("segment"),
                         format!("segment {segment}; a PTS run lasts 1m to 24h"),
                     ));
+                } else {
+                    // Shorter than a minute: the local backend runs it (tests, trials).
+                    self.whole_minutes(&p.key("segment"), segment);
                 }
             }
             if let Some(gap) = soak.max_gap {
@@ -1506,6 +1509,8 @@ impl Validator<'_> {
                     &path.key("duration_each"),
                     format!("each sweep run lasts {each}; a PTS run lasts up to {MAX_RUN}"),
                 ));
+            } else {
+                self.whole_minutes(&path.key("duration_each"), each);
             }
         }
         if matches!(sweep.over.as_str(), "load.max" | "load.start") {
@@ -1642,8 +1647,10 @@ impl Validator<'_> {
     fn duration(&mut self, path: &Path, scene: &Scene, duration: Duration) {
         let soak = scene.kind == SceneType::Soak;
         if soak && duration < MIN_SOAK {
+            // A warning, not an error: short soaks on the local backend try the chaining
+            // and the drift verdict in seconds.
             self.diags.push(
-                self.err(
+                self.warning(
                     "plan::scene-type",
                     path,
                     format!("a soak test lasts at least {MIN_SOAK}; this one lasts {duration}"),

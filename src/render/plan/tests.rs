@@ -45,6 +45,7 @@ fn estimate(
         requests,
         ips,
         vum,
+        schedule: Vec::new(),
     }
 }
 
@@ -401,6 +402,40 @@ fn summary_lines_name_every_scene() {
     assert!(out.lines().any(|l| l == "+ scene.checkout create"));
     assert!(out.lines().any(|l| l == "> scene.smoke start +run"));
     assert_eq!(out.lines().count(), 7);
+}
+
+#[test]
+fn golden_sweep_and_soak_runs() {
+    // The estimates a tuning and a soak scene get: each run listed with its length.
+    let tuning: crate::spec::model::Scene = serde_json::from_value(json!({
+        "type": "tuning",
+        "chains": [{ "name": "c", "steps": [{ "name": "list", "url": "http://127.0.0.1:8090/api/orders" }] }],
+        "load": { "mode": "rps", "max": 25, "duration": "5m" },
+        "sweep": { "over": "load.max", "range": { "from": 25, "to": 150, "step": 25 }, "duration_each": "2m" }
+    }))
+    .expect("tuning scene");
+    let soak: crate::spec::model::Scene = serde_json::from_value(json!({
+        "type": "soak",
+        "chains": [{ "name": "c", "steps": [{ "name": "list", "url": "http://127.0.0.1:8090/api/orders" }] }],
+        "load": { "mode": "concurrency", "max": 50, "duration": "60h" },
+        "soak": { "segment": "24h", "max_gap": "1m" }
+    }))
+    .expect("soak scene");
+    let mut plan = only(vec![
+        scene("capacity", Action::NoOp, vec![]),
+        scene("leak", Action::NoOp, vec![]),
+    ]);
+    plan.estimates = vec![
+        (
+            "capacity".to_owned(),
+            crate::plan::cost::estimate(&tuning).expect("estimate"),
+        ),
+        (
+            "leak".to_owned(),
+            crate::plan::cost::estimate(&soak).expect("estimate"),
+        ),
+    ];
+    golden("sweep_and_soak_runs", &plan);
 }
 
 /// A JMeter plan from the real planner: a new environment, a scene whose script changed on

@@ -84,8 +84,14 @@ fn label(v: f64) -> String {
 }
 
 impl Chart<'_> {
-    /// The chart as an `<svg>` element.
+    /// The chart as an `<svg>` element, over time (ticks in seconds).
     pub fn render(&self) -> String {
+        self.render_over("s")
+    }
+
+    /// The chart as an `<svg>` element, the horizontal axis in `x_unit` (a tick suffix:
+    /// `s` for time, empty for load levels).
+    pub fn render_over(&self, x_unit: &str) -> String {
         let x_max = self
             .series
             .iter()
@@ -150,10 +156,11 @@ impl Chart<'_> {
         while t <= x_max + 1e-9 {
             let _ = write!(
                 svg,
-                r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="middle">{}s</text>"#,
+                r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="middle">{}{}</text>"#,
                 x(t),
                 HEIGHT - BOTTOM + 16.0,
-                label(t)
+                label(t),
+                escape(x_unit)
             );
             t += step;
         }
