@@ -233,6 +233,12 @@ pub(super) fn prepare(
             .scenes
             .iter()
             .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
+            .chain(
+                plan_file
+                    .jmeter_scenes
+                    .iter()
+                    .map(|(key, scene)| (key.clone(), plan::cost::estimate_jmeter(scene))),
+            )
             .collect();
         plan::jmeter::plan(&plan_file.workspace, &jmeter, options, &mut proposal);
         proposal.notes.extend(unread);

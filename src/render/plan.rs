@@ -266,7 +266,7 @@ pub fn text(plan: &Plan, redactor: &Redactor) -> String {
     if !plan.estimates.is_empty() {
         out.push_str("Load and cost (PTS billing rule: docs/cost.md):\n");
         for (key, e) in &plan.estimates {
-            let _ = writeln!(out, "  scene.{key}: {}", describe(e));
+            let _ = writeln!(out, "  {}: {}", e.kind.address(key), describe(e));
             for line in schedule_lines(e) {
                 let _ = writeln!(out, "    {line}");
             }
@@ -414,7 +414,7 @@ pub fn json(plan: &Plan, redactor: &Redactor) -> Value {
             "total_vum": plan.total_vum(),
             "scenes": plan.estimates.iter().map(|(key, e)| {
                 let mut v = serde_json::to_value(e).unwrap_or_default();
-                v["address"] = Value::from(format!("scene.{key}"));
+                v["address"] = Value::from(e.kind.address(key));
                 v
             }).collect::<Vec<_>>(),
         },
@@ -454,6 +454,12 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
             "| scene | mode | peak | minutes | runs | IPs | VUM |\n|---|---|---|---|---|---|---|\n",
         );
         for (key, e) in &plan.estimates {
+            // PTS scenes by key, as before JMeter; JMeter scenes by address.
+            let key = if e.kind.is_scene() {
+                key.clone()
+            } else {
+                e.kind.address(key)
+            };
             let _ = writeln!(
                 out,
                 "| `{key}` | {} | {} | {} | {} | {} | {} |",

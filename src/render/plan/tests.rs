@@ -46,6 +46,7 @@ fn estimate(
         ips,
         vum,
         schedule: Vec::new(),
+        kind: crate::plan::Kind::Scene,
     }
 }
 
