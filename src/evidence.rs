@@ -76,6 +76,12 @@ pub struct RollbackRecord {
 pub struct BeforeImages {
     pub format: u32,
     pub scenes: BTreeMap<String, wire::Scene>,
+    /// JMeter environments the apply updated or deleted, by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: BTreeMap<String, wire::Env>,
+    /// JMeter scenes the apply updated or deleted, by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub jmeter_scenes: BTreeMap<String, wire::OpenJMeterScene>,
 }
 
 /// An evidence bundle being written.
@@ -284,6 +290,7 @@ mod tests {
         let images = BeforeImages {
             format: FORMAT,
             scenes: BTreeMap::from([("k".to_owned(), scene.clone())]),
+            ..BeforeImages::default()
         };
         assert!(write_before_images(&path, &images, &named).expect("images"));
         let stored = std::fs::read_to_string(&path).expect("read");

@@ -10,6 +10,7 @@ mod engine;
 mod examples;
 mod fuzz;
 mod import;
+mod jmeter;
 mod plan;
 mod pts_server;
 mod quickstart;

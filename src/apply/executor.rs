@@ -47,6 +47,8 @@ pub struct Context<'a> {
     pub desired: &'a [Lowered],
     /// The live state the plan was made from.
     pub live: &'a [Live],
+    /// The desired and live JMeter environments and scenes.
+    pub jmeter: &'a crate::plan::jmeter::State,
     /// Steps of one phase in flight at once (at least 1).
     pub parallelism: usize,
 }
@@ -66,6 +68,26 @@ pub struct Done {
     pub request_id: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
+}
+
+impl Done {
+    /// How `step` ended, with nothing read back, learned or stamped yet.
+    pub(super) fn of(
+        step: &Step,
+        outcome: Outcome,
+        scene_id: Option<String>,
+        error: Option<String>,
+    ) -> Done {
+        Done {
+            step: step.clone(),
+            outcome,
+            scene_id,
+            resolved_by_read: false,
+            applied_fingerprint: None,
+            request_id: None,
+            error,
+        }
+    }
 }
 
 /// What the executor reports to its observer (progress on the terminal, counters).
@@ -94,13 +116,13 @@ pub async fn execute(
     observe: &mut dyn FnMut(Event<'_>),
 ) -> Report {
     let mut report = Report::default();
-    // Ids learned during the apply (created scenes), for the steps of later phases.
+    // Ids learned during the apply (created scenes), by address, for later phases.
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut rest = steps;
     while let Some(first) = rest.first() {
         let len = rest
             .iter()
-            .take_while(|s| s.kind.phase() == first.kind.phase())
+            .take_while(|s| s.phase() == first.phase())
             .count();
         let (phase, later) = rest.split_at(len);
         run_phase(cx, phase, &mut ids, journal, observe, &mut report).await;
@@ -129,11 +151,12 @@ async fn run_phase(
             let scene_id = step
                 .scene_id
                 .clone()
-                .or_else(|| ids.get(&step.key).cloned());
+                .or_else(|| ids.get(&step.address()).cloned());
             let intent = Record::Intent {
                 phase: Phase::Apply,
                 step: step.number,
                 action: step.kind,
+                resource: step.resource,
                 key: step.key.clone(),
                 scene_id: scene_id.clone(),
                 before_fingerprint: step.before_fingerprint.clone(),
@@ -147,7 +170,15 @@ async fn run_phase(
                 break;
             }
             observe(Event::Before(step));
-            in_flight.push(run_step(cx, step, scene_id));
+            // Environments are saved in an earlier phase than the scenes naming them.
+            let env_ids = ids.clone();
+            in_flight.push(async move {
+                if step.resource.is_scene() {
+                    run_step(cx, step, scene_id).await
+                } else {
+                    super::jmeter::run_step(cx, step, scene_id, &env_ids).await
+                }
+            });
         }
         let Some(done) = in_flight.next().await else {
             return;
@@ -165,7 +196,7 @@ async fn run_phase(
         let written = journal.append(&outcome);
         observe(Event::After(&done));
         if let Some(id) = &done.scene_id {
-            ids.insert(done.step.key.clone(), id.clone());
+            ids.insert(done.step.address(), id.clone());
         }
         let failed = done.outcome != Outcome::Ok;
         let (number, kind, key) = (done.step.number, done.step.kind, done.step.key.clone());
@@ -188,33 +219,28 @@ async fn run_phase(
 /// reported as an inconsistency, never ignored. Returns one line per inconsistent scene.
 pub async fn verify(cx: &Context<'_>, done: &[Done]) -> Result<Vec<String>, ApiError> {
     let live = crate::live::read_all(cx.client).await?;
-    Ok(done
-        .iter()
-        .filter_map(|d| {
-            let applied = d.applied_fingerprint.as_deref()?;
-            let key = &d.step.key;
-            match owned(&live, cx.workspace, key).map(|l| fingerprint(&l.scene)) {
-                Some(read) if read == applied => None,
-                Some(read) => Some(format!(
-                    "scene.{key}: saved with fingerprint {applied}, read back as {read}"
-                )),
-                None => Some(format!("scene.{key}: saved, but not found when read back")),
-            }
-        })
-        .collect())
+    let mut lines = super::jmeter::verify(cx, done).await?;
+    lines.extend(
+        done.iter()
+            .filter(|d| d.step.resource.is_scene())
+            .filter_map(|d| {
+                let applied = d.applied_fingerprint.as_deref()?;
+                let key = &d.step.key;
+                match owned(&live, cx.workspace, key).map(|l| fingerprint(&l.scene)) {
+                    Some(read) if read == applied => None,
+                    Some(read) => Some(format!(
+                        "scene.{key}: saved with fingerprint {applied}, read back as {read}"
+                    )),
+                    None => Some(format!("scene.{key}: saved, but not found when read back")),
+                }
+            }),
+    );
+    Ok(lines)
 }
 
 /// Sends one step and decides its outcome.
 async fn run_step(cx: &Context<'_>, step: &Step, scene_id: Option<String>) -> Done {
-    let done = |outcome, scene_id, error| Done {
-        step: step.clone(),
-        outcome,
-        scene_id,
-        resolved_by_read: false,
-        applied_fingerprint: None,
-        request_id: None,
-        error,
-    };
+    let done = |outcome, scene_id, error| Done::of(step, outcome, scene_id, error);
     // What the scene looks like once the step took effect, for reading back a lost answer.
     let mut applied_fingerprint = None;
     let answer: Result<Option<String>, ApiError> = match step.kind {

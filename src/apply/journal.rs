@@ -16,6 +16,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::order::StepKind;
+use crate::plan::Kind;
 use crate::redact::Redactor;
 
 /// Which command wrote a record.
@@ -48,6 +49,9 @@ pub enum Record {
         /// Step number, from 1 per phase.
         step: usize,
         action: StepKind,
+        /// What the step works on, when not a PTS scene (`environment`, `jmeter_scene`).
+        #[serde(default, skip_serializing_if = "Kind::is_scene")]
+        resource: Kind,
         /// The scene's key in the plan.
         key: String,
         /// The live scene's id; none for creates.
@@ -144,6 +148,7 @@ mod tests {
             phase: Phase::Apply,
             step: 1,
             action: StepKind::Create,
+            resource: Kind::Scene,
             key: "order".into(),
             scene_id: None,
             before_fingerprint: None,

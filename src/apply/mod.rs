@@ -12,10 +12,13 @@
 //! Decisions are taken from the plan's actions alone; the field changes are for display.
 
 pub mod executor;
+mod jmeter;
 pub mod journal;
 pub mod order;
 pub mod rollback;
 pub mod saved;
+
+pub use jmeter::before_images as jmeter_images;
 
 use crate::plan::Live;
 use crate::wire::{self, Marker};

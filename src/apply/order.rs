@@ -10,10 +10,14 @@
 //! scene per address at any time, so ownership by marker key stays unambiguous; if the create
 //! fails, rollback re-creates the deleted scene from its before-image. The create and any
 //! start of a replaced scene carry no scene id: the executor uses the id the create returns.
+//!
+//! JMeter environments are saved right after the stops, before any scene is saved or
+//! created (a JMeter scene names its environment's id, which must exist), and deleted after
+//! every scene deletion (PTS keeps an environment a scene still uses).
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Kind, Plan};
 
 /// What one step does to one scene.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,17 +36,6 @@ pub enum StepKind {
 }
 
 impl StepKind {
-    /// The phase a kind belongs to (lower runs first).
-    pub fn phase(self) -> u8 {
-        match self {
-            StepKind::Stop => 0,
-            StepKind::Update => 1,
-            StepKind::Create => 2,
-            StepKind::Delete => 3,
-            StepKind::Start => 4,
-        }
-    }
-
     /// The verb shown while the step runs.
     pub fn verb(self) -> &'static str {
         match self {
@@ -61,12 +54,41 @@ pub struct Step {
     /// From 1, in execution order.
     pub number: usize,
     pub kind: StepKind,
+    /// What the step works on (a PTS scene unless said otherwise).
+    #[serde(default, skip_serializing_if = "Kind::is_scene")]
+    pub resource: Kind,
     /// The scene's key in the plan.
     pub key: String,
     /// The live scene's id (none for creates).
     pub scene_id: Option<String>,
     /// Fingerprint of the live scene's view before the apply (none for creates).
     pub before_fingerprint: Option<String>,
+}
+
+impl Step {
+    /// The phase of the step (lower runs first; steps of one phase may run in parallel).
+    pub fn phase(&self) -> u8 {
+        phase(self.kind, self.resource)
+    }
+
+    /// `scene.KEY`, `environment.KEY` or `jmeter_scene.KEY`.
+    pub fn address(&self) -> String {
+        self.resource.address(&self.key)
+    }
+}
+
+/// The phase of a `kind` step on a `resource`: environments are saved before the scenes
+/// and deleted after them.
+fn phase(kind: StepKind, resource: Kind) -> u8 {
+    match (resource, kind) {
+        (_, StepKind::Stop) => 0,
+        (Kind::Environment, StepKind::Create | StepKind::Update) => 1,
+        (_, StepKind::Update) => 2,
+        (_, StepKind::Create) => 3,
+        (Kind::Environment, StepKind::Delete) => 5,
+        (_, StepKind::Delete) => 4,
+        (_, StepKind::Start) => 6,
+    }
 }
 
 /// The steps that perform `plan`, in execution order.
@@ -92,15 +114,16 @@ pub fn steps(plan: &Plan) -> Vec<Step> {
                 let step = Step {
                     number: 0,
                     kind,
+                    resource: change.kind,
                     key: change.key.clone(),
                     scene_id: change.scene_id.clone().filter(|_| old_scene),
                     before_fingerprint: change.live_fingerprint.clone().filter(|_| old_scene),
                 };
                 // The deletion half of a replacement goes with the saves, before creates.
                 let phase = if replacing && kind == StepKind::Delete {
-                    StepKind::Update.phase()
+                    phase(StepKind::Update, change.kind)
                 } else {
-                    kind.phase()
+                    phase(kind, change.kind)
                 };
                 (phase, step)
             })
@@ -122,6 +145,7 @@ mod tests {
 
     fn change(key: &str, action: Action, run: bool) -> SceneChange {
         SceneChange {
+            kind: crate::plan::Kind::Scene,
             key: key.into(),
             name: key.into(),
             action,
@@ -168,6 +192,40 @@ mod tests {
                 (11, StepKind::Start, "new".into()),
                 (12, StepKind::Start, "go".into()),
                 (13, StepKind::Start, "swap".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn environments_are_saved_before_scenes_and_deleted_after_them() {
+        let of = |kind: Kind, key: &str, action: Action| SceneChange {
+            kind,
+            ..change(key, action, false)
+        };
+        let plan = Plan {
+            scenes: vec![
+                of(Kind::JMeterScene, "jm", Action::Create),
+                of(Kind::JMeterScene, "old-jm", Action::Delete),
+                of(Kind::Environment, "env", Action::Create),
+                of(Kind::Environment, "old-env", Action::Delete),
+                of(Kind::JMeterScene, "edit-jm", Action::Update),
+                of(Kind::Environment, "edit-env", Action::Update),
+            ],
+            ..Plan::default()
+        };
+        let order: Vec<String> = steps(&plan)
+            .iter()
+            .map(|s| format!("{} {}", s.kind.verb(), s.address()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "creating environment.env",
+                "updating environment.edit-env",
+                "updating jmeter_scene.edit-jm",
+                "creating jmeter_scene.jm",
+                "deleting jmeter_scene.old-jm",
+                "deleting environment.old-env",
             ]
         );
     }

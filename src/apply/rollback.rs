@@ -7,8 +7,6 @@
 //! handled the same way, so a rollback can be run again after any failure, its own
 //! included. Runs are not restarted: a scene the apply stopped stays stopped.
 
-use std::collections::BTreeMap;
-
 use super::journal::{self, Journal, Outcome, Phase, Record};
 use super::order::{Step, StepKind};
 use super::{fingerprint, owned};
@@ -20,6 +18,8 @@ use crate::wire::{self, DeletePtsScene, SavePtsScene, StopPtsScene};
 /// What a rollback did for one scene.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undone {
+    /// What was undone (a PTS scene unless said otherwise).
+    pub resource: crate::plan::Kind,
     /// The scene's key in the plan.
     pub key: String,
     /// The mutation sent, or none when the scene was already as before the apply.
@@ -35,14 +35,25 @@ pub async fn rollback(
     client: &Client,
     workspace: &str,
     steps: &[Step],
-    before: &BTreeMap<String, wire::Scene>,
+    images: &crate::evidence::BeforeImages,
     journal: &mut Journal,
 ) -> Result<Vec<Undone>, ApiError> {
+    let mut undone = super::jmeter::rollback(client, workspace, steps, images, journal).await?;
+    let before = &images.scenes;
+    let steps: Vec<Step> = steps
+        .iter()
+        .filter(|s| s.resource.is_scene())
+        .cloned()
+        .collect();
+    let steps = steps.as_slice();
+    if steps.is_empty() {
+        return Ok(undone);
+    }
     let live = crate::live::read_all(client).await?;
-    let mut undone: Vec<Undone> = Vec::new();
-    let mut number = 0;
+    let mut number = undone.iter().filter(|u| u.action.is_some()).count();
+    let jmeter_undone = undone.len();
     for step in steps.iter().rev() {
-        if undone.iter().any(|u| u.key == step.key) {
+        if undone[jmeter_undone..].iter().any(|u| u.key == step.key) {
             continue;
         }
         let kinds: Vec<StepKind> = steps
@@ -71,6 +82,7 @@ pub async fn rollback(
             };
         let Some((action, scene_id, scene)) = undo else {
             undone.push(Undone {
+                resource: step.resource,
                 key: step.key.clone(),
                 action: None,
                 outcome: Outcome::Ok,
@@ -83,6 +95,7 @@ pub async fn rollback(
             phase: Phase::Rollback,
             step: number,
             action,
+            resource: step.resource,
             key: step.key.clone(),
             scene_id: scene_id.clone(),
             before_fingerprint: current.map(|l| fingerprint(&l.scene)),
@@ -90,6 +103,7 @@ pub async fn rollback(
         };
         if let Err(error) = journal.append(&intent) {
             undone.push(Undone {
+                resource: step.resource,
                 key: step.key.clone(),
                 action: Some(action),
                 outcome: Outcome::Failed,
@@ -130,6 +144,7 @@ pub async fn rollback(
             at: journal::now(),
         });
         undone.push(Undone {
+            resource: step.resource,
             key: step.key.clone(),
             action: Some(action),
             outcome,
@@ -228,6 +243,7 @@ mod tests {
         Step {
             number: 1,
             kind: StepKind::Update,
+            resource: crate::plan::Kind::Scene,
             key: "k".into(),
             scene_id: before.scene_id.clone(),
             before_fingerprint: Some(fingerprint(before)),

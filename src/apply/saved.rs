@@ -79,6 +79,7 @@ pub fn proposal(saved: &SavedPlan, desired: &[Lowered], live: &[Live]) -> Result
             }
         }
         out.scenes.push(SceneChange {
+            kind: crate::plan::Kind::Scene,
             key: scene.key.clone(),
             name: now.map_or_else(|| scene.key.clone(), |c| c.name.clone()),
             action: scene.action,

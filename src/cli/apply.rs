@@ -169,6 +169,7 @@ fn prepare_saved(global: &GlobalArgs, path: &Path) -> Result<Prepared, Exit> {
         // an apply of the plan files (docs/commands.md).
         data: super::plan::data_store(global)?,
         data_files: Vec::new(),
+        jmeter: crate::plan::jmeter::State::default(),
     })
 }
 
@@ -229,6 +230,7 @@ fn apply(global: &GlobalArgs, prepared: &Prepared, root: &Path, args: &Args) -> 
         workspace: &prepared.workspace,
         desired: &prepared.desired,
         live: &live,
+        jmeter: &prepared.jmeter,
         parallelism: usize::from(args.parallelism),
     };
     let mut progress = Progress::new(steps.len(), global.quiet, redactor.clone());
@@ -340,7 +342,7 @@ fn write_records(
     };
     for step in steps
         .iter()
-        .filter(|s| matches!(s.kind, StepKind::Update | StepKind::Delete))
+        .filter(|s| s.resource.is_scene() && matches!(s.kind, StepKind::Update | StepKind::Delete))
     {
         let live = prepared
             .live
@@ -350,7 +352,11 @@ fn write_records(
             images.scenes.insert(step.key.clone(), live.scene.clone());
         }
     }
-    let before_images = if images.scenes.is_empty() {
+    crate::apply::jmeter_images(&prepared.jmeter, steps, &mut images);
+    let before_images = if images.scenes.is_empty()
+        && images.environments.is_empty()
+        && images.jmeter_scenes.is_empty()
+    {
         None
     } else {
         let path = evidence::before_images_path(&std::env::current_dir()?, &bundle.id);
@@ -417,7 +423,11 @@ fn summary(
             "| {} | {} | `{}` | {outcome} |\n",
             step.number,
             step.kind.verb(),
-            step.key
+            if step.resource.is_scene() {
+                step.key.clone()
+            } else {
+                step.address()
+            }
         ));
     }
     out

@@ -17,10 +17,20 @@ use crate::wire::{GetPtsScene, Marker, Scene};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A scene to import (repeat for several).
-    #[arg(long = "scene-id", value_name = "ID", required_unless_present = "all")]
+    #[arg(
+        long = "scene-id",
+        value_name = "ID",
+        required_unless_present_any = ["all", "jmeter_scene_ids", "env_ids"]
+    )]
     pub scene_ids: Vec<String>,
-    /// Import every scene the workspace does not own yet.
-    #[arg(long, conflicts_with = "scene_ids")]
+    /// A JMeter scene to import, with its environment (repeat for several).
+    #[arg(long = "jmeter-scene-id", value_name = "ID")]
+    pub jmeter_scene_ids: Vec<String>,
+    /// A JMeter environment to import (repeat for several).
+    #[arg(long = "env-id", value_name = "ID")]
+    pub env_ids: Vec<String>,
+    /// Import every scene, JMeter scene and environment the workspace does not own yet.
+    #[arg(long, conflicts_with_all = ["scene_ids", "jmeter_scene_ids", "env_ids"])]
     pub all: bool,
     /// Directory the plan files are written to (created if needed).
     #[arg(long, value_name = "DIR", default_value = "imported")]
@@ -39,6 +49,41 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         Ok(connected) => connected,
         Err(exit) => return exit,
     };
+    let jmeter = if args.all || !args.jmeter_scene_ids.is_empty() || !args.env_ids.is_empty() {
+        let wanted = super::import_jmeter::Wanted {
+            all: args.all,
+            scene_ids: &args.jmeter_scene_ids,
+            env_ids: &args.env_ids,
+            out: &args.out,
+            workspace: &args.workspace,
+            force: args.force,
+        };
+        match super::import_jmeter::import(global, &connection, &runtime, &wanted) {
+            Ok(files) => files,
+            Err(exit) => return exit,
+        }
+    } else {
+        Vec::new()
+    };
+    if !jmeter.is_empty() {
+        println!(
+            "Imported {} JMeter environment(s) and scene(s) into {} (workspace `{}`):",
+            jmeter.len(),
+            args.out.display(),
+            args.workspace
+        );
+        for file in &jmeter {
+            println!("  {}", file.display());
+        }
+    }
+    if !args.all && args.scene_ids.is_empty() {
+        if jmeter.is_empty() {
+            eprintln!("No JMeter scene or environment to import.");
+            return Exit::Error;
+        }
+        super::lifted::check_written(global, &args.out);
+        return Exit::Ok;
+    }
     let scenes: Vec<Scene> = if args.all {
         match runtime.block_on(crate::live::read_all(&connection.client)) {
             Ok(live) => live.into_iter().map(|l| l.scene).collect(),
@@ -107,6 +152,10 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
             header,
             secrets: secrets.uses[before..].to_vec(),
         });
+    }
+    if prepared.is_empty() && !jmeter.is_empty() {
+        super::lifted::check_written(global, &args.out);
+        return Exit::Ok;
     }
     if prepared.is_empty() {
         eprintln!("No scene to import.");

@@ -106,7 +106,7 @@ pub(super) fn write(
 
 /// Checks the written directory as a plan (environment not required) and prints the
 /// findings: a written plan that does not validate says why.
-fn check_written(global: &GlobalArgs, out: &Path) {
+pub(super) fn check_written(global: &GlobalArgs, out: &Path) {
     let lookup = |name: &str| std::env::var(name).ok();
     let env = crate::spec::Env {
         now: jiff::Timestamp::now(),

@@ -148,6 +148,8 @@ pub(super) struct Prepared {
     pub data: crate::oss::DataStore,
     /// The local data files the desired scenes name, for `apply` to upload.
     pub data_files: Vec<crate::oss::DataFile>,
+    /// The desired and live JMeter environments and scenes.
+    pub jmeter: plan::jmeter::State,
 }
 
 /// Checks and lowers the plan at `path`, connects, reads the live state and plans.
@@ -207,8 +209,18 @@ pub(super) fn prepare(
             scenes: desired,
             mut redactor,
             files: data_files,
+            envs,
+            jmeter,
         } = lowering;
         connection.redact_credentials(&mut redactor);
+        let (jmeter, unread) = read_jmeter(
+            global,
+            &connection,
+            &runtime,
+            &data,
+            (envs, jmeter),
+            options.prune,
+        )?;
         let mut proposal = plan::plan_viewed(
             &plan_file.workspace,
             &desired,
@@ -221,10 +233,18 @@ pub(super) fn prepare(
             .scenes
             .iter()
             .filter_map(|(key, scene)| Some((key.clone(), plan::cost::estimate(scene)?)))
+            .chain(
+                plan_file
+                    .jmeter_scenes
+                    .iter()
+                    .map(|(key, scene)| (key.clone(), plan::cost::estimate_jmeter(scene))),
+            )
             .collect();
+        plan::jmeter::plan(&plan_file.workspace, &jmeter, options, &mut proposal);
+        proposal.notes.extend(unread);
         proposal
             .notes
-            .extend(changed_data_files(&data_files, &live));
+            .extend(changed_data_files(&data_files, &live, &jmeter));
         if !data_files.is_empty() {
             let refusal = data.unusable_with(&connection.settings.endpoint);
             proposal
@@ -243,8 +263,67 @@ pub(super) fn prepare(
             proposal,
             data,
             data_files,
+            jmeter,
         })
     })
+}
+
+/// The JMeter side of the plan: the desired environments and scenes, and the live ones —
+/// read only when the plan has any or with `--prune` (which deletes owned ones left out),
+/// so other plans cost no extra reads and need no JMeter permissions. With `--prune` alone a
+/// failed read is a note (the JMeter side is then not pruned), not an error. Scripts are
+/// read back from the `[data]` store when their address is not the plan's.
+pub(super) fn read_jmeter(
+    global: &GlobalArgs,
+    connection: &Connection,
+    runtime: &tokio::runtime::Runtime,
+    data: &crate::oss::DataStore,
+    (desired_envs, desired_scenes): (
+        Vec<crate::lower::LoweredEnv>,
+        Vec<crate::lower::LoweredJMeter>,
+    ),
+    prune: bool,
+) -> Result<(plan::jmeter::State, Vec<String>), Exit> {
+    let mut state = plan::jmeter::State {
+        desired_envs,
+        desired_scenes,
+        ..plan::jmeter::State::default()
+    };
+    let planned = !state.desired_envs.is_empty() || !state.desired_scenes.is_empty();
+    if !planned && !prune {
+        return Ok((state, Vec::new()));
+    }
+    let settings = &connection.settings;
+    let oss = crate::oss::OssClient::new(
+        data.clone(),
+        settings.endpoint.clone(),
+        settings.credential.credential.clone(),
+    )
+    .ok();
+    let known: Vec<crate::lower::Jmx> = state
+        .desired_scenes
+        .iter()
+        .filter_map(|d| d.jmx.clone())
+        .collect();
+    let read = runtime.block_on(crate::live::read_jmeter(
+        &connection.client,
+        oss.as_ref(),
+        &known,
+    ));
+    match read {
+        Ok((envs, scenes)) => {
+            state.live_envs = envs;
+            state.live_scenes = scenes;
+            Ok((state, Vec::new()))
+        }
+        Err(error) if !planned => Ok((
+            state,
+            vec![format!(
+                "JMeter scenes and environments were not read ({error}); --prune leaves them as they are"
+            )],
+        )),
+        Err(error) => Err(connection.report(global, &error)),
+    }
 }
 
 /// What lowering gives: the desired scenes, the secrets resolved and the data files, or
@@ -336,22 +415,35 @@ pub(super) fn data_store(global: &GlobalArgs) -> Result<crate::oss::DataStore, E
 
 /// A note per local data file no live scene holds yet: its path, row count and hash (never
 /// its content) and the address it gets; `apply` uploads it.
-fn changed_data_files(files: &[crate::oss::DataFile], live: &[Live]) -> Vec<String> {
+fn changed_data_files(
+    files: &[crate::oss::DataFile],
+    live: &[Live],
+    jmeter: &plan::jmeter::State,
+) -> Vec<String> {
+    let held = |address: &str| {
+        let named = |f: &crate::wire::OssFile| f.file_oss_address.as_deref() == Some(address);
+        live.iter().any(|l| {
+            l.scene
+                .file_parameter_list
+                .iter()
+                .any(|f| f.file_oss_address.as_deref() == Some(address))
+        }) || jmeter
+            .live_envs
+            .iter()
+            .any(|l| l.env.files.iter().any(named))
+            || jmeter
+                .live_scenes
+                .iter()
+                .any(|l| l.scene.file_list.iter().any(named))
+    };
     files
         .iter()
-        .filter(|file| {
-            !live.iter().any(|l| {
-                l.scene
-                    .file_parameter_list
-                    .iter()
-                    .any(|f| f.file_oss_address.as_deref() == Some(file.address.as_str()))
-            })
-        })
+        .filter(|file| !held(&file.address))
         .map(|file| {
             format!(
-                "data file {} has new content: {} rows, sha256 {}…, {} bytes; apply stores it as {}",
+                "data file {} has new content: {}sha256 {}…, {} bytes; apply stores it as {}",
                 file.path,
-                file.rows,
+                file.rows_shown(),
                 file.short_hash(),
                 file.size,
                 file.address

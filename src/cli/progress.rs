@@ -62,10 +62,10 @@ impl Progress {
         match (&mut self.mode, event) {
             (Mode::Quiet, _) => {}
             (Mode::Plain, Event::Before(step)) => eprintln!(
-                "[{}/{total}] {} scene.{}…",
+                "[{}/{total}] {} {}…",
                 step.number,
                 step.kind.verb(),
-                step.key
+                step.address()
             ),
             (Mode::Plain, Event::After(done)) => eprintln!(
                 "[{}/{total}] {}",
@@ -77,7 +77,7 @@ impl Progress {
                     ProgressBar::new_spinner()
                         .with_style(style("{spinner} {prefix} {msg} {elapsed}"))
                         .with_prefix(format!("[{}/{total}]", step.number))
-                        .with_message(format!("{} scene.{}…", step.kind.verb(), step.key)),
+                        .with_message(format!("{} {}…", step.kind.verb(), step.address())),
                 );
                 line.enable_steady_tick(TICK);
                 lines.insert(step.number, line);
@@ -116,14 +116,14 @@ pub fn describe(done: &Done) -> String {
     };
     match (done.outcome, &done.error) {
         (Outcome::Ok, _) => format!(
-            "{} scene.{}: ok{id}{read}",
+            "{} {}: ok{id}{read}",
             done.step.kind.verb(),
-            done.step.key
+            done.step.address()
         ),
         (outcome, error) => format!(
-            "{} scene.{}: {}{read}: {}",
+            "{} {}: {}{read}: {}",
             done.step.kind.verb(),
-            done.step.key,
+            done.step.address(),
             word(outcome),
             error.as_deref().unwrap_or("")
         ),

@@ -67,7 +67,7 @@ pub(super) fn undo(
         &connection.client,
         &record.workspace,
         &record.steps,
-        &images.scenes,
+        &images,
         &mut journal,
     )) {
         Ok(undone) => undone,
@@ -76,13 +76,18 @@ pub(super) fn undo(
     let mut failed = 0;
     for u in &undone {
         let line = match (u.action, u.outcome) {
-            (None, _) => format!("scene.{}: already as before the apply", u.key),
-            (Some(action), Outcome::Ok) => format!("scene.{}: {}… ok", u.key, action.verb()),
+            (None, _) => format!(
+                "{}: already as before the apply",
+                u.resource.address(&u.key)
+            ),
+            (Some(action), Outcome::Ok) => {
+                format!("{}: {}… ok", u.resource.address(&u.key), action.verb())
+            }
             (Some(action), _) => {
                 failed += 1;
                 format!(
-                    "scene.{}: {}… failed: {}",
-                    u.key,
+                    "{}: {}… failed: {}",
+                    u.resource.address(&u.key),
                     action.verb(),
                     u.error.as_deref().unwrap_or("")
                 )

@@ -78,6 +78,13 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
+    if super::run_jmeter::all_jmeter(&prepared, &args.scenes) {
+        return super::run_jmeter::run(global, &prepared, &args.scenes);
+    }
+    if super::run_jmeter::any_jmeter(&prepared, &args.scenes) {
+        eprintln!("error: run JMeter scenes and PTS scenes with separate `ptsplan run` commands");
+        return Exit::Usage;
+    }
     let targets = match targets(&prepared, &prepared.live, &args.scenes) {
         Ok(targets) => targets,
         Err(message) => {

@@ -36,9 +36,9 @@ pub(super) fn store_data_files(global: &GlobalArgs, prepared: &Prepared) -> Resu
                 "already stored"
             };
             eprintln!(
-                "data file {}: {verb} ({} rows, sha256 {}…) at {}",
+                "data file {}: {verb} ({}sha256 {}…) at {}",
                 file.path,
-                file.rows,
+                file.rows_shown(),
                 file.short_hash(),
                 file.address
             );

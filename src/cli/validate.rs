@@ -77,9 +77,22 @@ fn write_text(global: &GlobalArgs, results: &[(PathBuf, Loaded)]) -> std::io::Re
         let errors = loaded.diagnostics.error_count();
         let warnings = loaded.diagnostics.warning_count();
         let verdict = if errors == 0 { "valid" } else { "invalid" };
+        // JMeter sections are counted only when present, so PTS-only output stays as it was.
+        let jmeter = loaded.plan.as_ref().map_or(String::new(), |p| {
+            let (scenes, envs) = (p.jmeter_scenes.len(), p.environments.len());
+            if scenes + envs == 0 {
+                String::new()
+            } else {
+                format!(
+                    ", {scenes} JMeter scene{}, {envs} environment{}",
+                    plural(scenes),
+                    plural(envs)
+                )
+            }
+        });
         writeln!(
             stdout,
-            "{}: {verdict} ({} file{}, {scenes} scene{}, {errors} error{}, {warnings} warning{})",
+            "{}: {verdict} ({} file{}, {scenes} scene{}{jmeter}, {errors} error{}, {warnings} warning{})",
             path.display(),
             loaded.files.len(),
             plural(loaded.files.len()),

@@ -14,6 +14,7 @@
 //!   concerns; what makes the scene impossible to express is a [`LiftError`].
 
 pub mod document;
+pub mod jmeter;
 pub mod secrets;
 pub mod source;
 pub mod yaml;

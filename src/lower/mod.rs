@@ -13,7 +13,11 @@
 //!   order of APIs. The applier attaches the live ids by name ([`attach_ids`]).
 //! - Ownership and what PTS cannot express ride in the [`Marker`] global parameter.
 
+mod jmeter;
+
 use std::path::Path;
+
+pub use jmeter::{Jmx, LoweredEnv, LoweredJMeter};
 
 use crate::oss::{DataFile, DataStore};
 use crate::redact::Redactor;
@@ -69,6 +73,10 @@ pub struct Lowering {
     pub redactor: Redactor,
     /// The local data files the scenes name, as `apply` stores them (once per path).
     pub files: Vec<DataFile>,
+    /// The desired JMeter environments.
+    pub envs: Vec<LoweredEnv>,
+    /// The desired JMeter scenes.
+    pub jmeter: Vec<LoweredJMeter>,
 }
 
 /// [`lower`], with local data files addressed in `data` (the `[data]` store of
@@ -101,11 +109,15 @@ pub fn lower_with(
             }
         })
         .collect();
+    let envs = jmeter::lower_envs(&mut resolver, dir);
+    let jmeter = jmeter::lower_scenes(&mut resolver, dir);
     if resolver.unresolved.is_empty() {
         Ok(Lowering {
             scenes,
             redactor: resolver.redactor,
             files: resolver.files,
+            envs,
+            jmeter,
         })
     } else {
         Err(resolver.unresolved)
@@ -470,6 +482,16 @@ fn body(r: &mut Resolver<'_>, body: &model::Body) -> wire::Body {
 /// the address is the same on every machine and an edited file shows in the plan as a
 /// changed address, never as its rows. The file is remembered for the upload.
 fn file_parameter(r: &mut Resolver<'_>, dir: &Path, file: &str) -> wire::FileParameter {
+    let (name, address) = stored_file(r, dir, file);
+    wire::FileParameter {
+        file_name: Some(name),
+        file_oss_address: Some(address),
+        ..Default::default()
+    }
+}
+
+/// A file named by the plan → its PTS file name and OSS address (see [`file_parameter`]).
+fn stored_file(r: &mut Resolver<'_>, dir: &Path, file: &str) -> (String, String) {
     let file = r.text(file);
     let address = if file.contains("://") {
         file.clone()
@@ -487,11 +509,7 @@ fn file_parameter(r: &mut Resolver<'_>, dir: &Path, file: &str) -> wire::FilePar
         }
     };
     let name = file.rsplit(['/', '\\']).next().unwrap_or(&file).to_owned();
-    wire::FileParameter {
-        file_name: Some(name),
-        file_oss_address: Some(address),
-        ..Default::default()
-    }
+    (name, address)
 }
 
 fn push_file(files: &mut Vec<wire::FileParameter>, file: wire::FileParameter) {

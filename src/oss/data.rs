@@ -166,6 +166,16 @@ impl DataFile {
         })
     }
 
+    /// What people are shown of the file's size: `N rows, ` for a CSV file (records after
+    /// the header), nothing for other files (JMX, JAR), whose rows mean nothing.
+    pub fn rows_shown(&self) -> String {
+        if self.path.to_ascii_lowercase().ends_with(".csv") {
+            format!("{} rows, ", self.rows)
+        } else {
+            String::new()
+        }
+    }
+
     /// The short hash shown to people (16 hex characters, as in the key).
     pub fn short_hash(&self) -> &str {
         &self.sha256[..16.min(self.sha256.len())]
@@ -176,6 +186,14 @@ impl DataFile {
 /// `ptsplan/data/<16 hex>/<file name>`, the name reduced to `[A-Za-z0-9._-]` so that keys
 /// need no escaping in URLs or signatures.
 pub fn key(sha256: &str, path: &str) -> String {
+    let name = safe_file_name(path, "data.csv");
+    format!("{KEY_PREFIX}/{}/{name}", &sha256[..16.min(sha256.len())])
+}
+
+/// The last component of `path` reduced to `[A-Za-z0-9._-]` (others become `_`), or
+/// `fallback` when nothing but dots would be left: a name safe in object keys, URLs and
+/// local directories.
+pub fn safe_file_name(path: &str, fallback: &str) -> String {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
     let name: String = name
         .chars()
@@ -187,12 +205,11 @@ pub fn key(sha256: &str, path: &str) -> String {
             }
         })
         .collect();
-    let name = if name.trim_matches('.').is_empty() {
-        "data.csv".to_owned()
+    if name.trim_matches('.').is_empty() {
+        fallback.to_owned()
     } else {
         name
-    };
-    format!("{KEY_PREFIX}/{}/{name}", &sha256[..16.min(sha256.len())])
+    }
 }
 
 #[cfg(test)]

@@ -18,5 +18,7 @@ pub mod sign;
 mod upload;
 
 pub use client::{OssClient, OssError};
-pub use data::{DEFAULT_BUCKET, DataFile, DataStore, KEY_PREFIX, ObjectUrl, candidates, key};
+pub use data::{
+    DEFAULT_BUCKET, DataFile, DataStore, KEY_PREFIX, ObjectUrl, candidates, key, safe_file_name,
+};
 pub use upload::{Stored, UploadError, upload_missing};

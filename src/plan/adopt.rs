@@ -41,6 +41,7 @@ pub fn adoption(
     }];
     changes.extend(diff::diff(&live_view, &view::view(&lowered.scene)));
     Some(SceneChange {
+        kind: super::Kind::Scene,
         key: lowered.key.clone(),
         name: lowered.scene.scene_name.clone().unwrap_or_default(),
         action: if current.running {
@@ -69,7 +70,11 @@ pub fn is_adoption(change: &SceneChange) -> bool {
 /// applier's view changes: before-images are taken from the scenes as read.
 pub fn as_owned(live: &[Live], plan: &super::Plan, workspace: &str) -> Vec<Live> {
     let mut out = live.to_vec();
-    for change in plan.scenes.iter().filter(|c| is_adoption(c)) {
+    for change in plan
+        .scenes
+        .iter()
+        .filter(|c| c.kind.is_scene() && is_adoption(c))
+    {
         let Some(l) = out
             .iter_mut()
             .find(|l| l.scene.scene_id.is_some() && l.scene.scene_id == change.scene_id)

@@ -13,7 +13,8 @@
 
 use serde::Serialize;
 
-use crate::spec::model::{LoadMode, Scene, SceneType};
+use super::Kind;
+use crate::spec::model::{JMeterScene, LoadMode, Scene, SceneType};
 use crate::spec::units::Duration;
 
 /// Virtual users one PTS IP carries, for billing.
@@ -46,6 +47,9 @@ pub struct Estimate {
     /// their lengths; empty for a scene that runs once.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub schedule: Vec<PlannedRun>,
+    /// What is estimated (a PTS scene or a JMeter scene); it names the address.
+    #[serde(skip)]
+    pub kind: Kind,
 }
 
 /// One planned run of a sweep or soak.
@@ -126,11 +130,7 @@ pub fn estimate(scene: &Scene) -> Option<Estimate> {
         }
         _ => (1, minutes(duration)),
     };
-    let per_ip = if rps { RPS_PER_IP } else { VU_PER_IP };
-    let ips = match load.agents {
-        Some(agents) => u64::from(agents).max(1),
-        None => peak.div_ceil(per_ip).max(1),
-    };
+    let ips = ips(rps, peak, load.agents);
     let log_rate = scene
         .advanced
         .as_ref()
@@ -155,7 +155,41 @@ pub fn estimate(scene: &Scene) -> Option<Estimate> {
         ips,
         vum: (vum * 100.0).round() / 100.0,
         schedule: schedule(scene, duration),
+        kind: Kind::Scene,
     })
+}
+
+/// Billing IPs per run: the `agents` asked for, else what the peak needs.
+fn ips(rps: bool, peak: u64, agents: Option<u32>) -> u64 {
+    let per_ip = if rps { RPS_PER_IP } else { VU_PER_IP };
+    match agents {
+        Some(agents) => u64::from(agents).max(1),
+        None => peak.div_ceil(per_ip).max(1),
+    }
+}
+
+/// The estimate of a JMeter scene, by the same rule: one run of `load.duration` at `max`,
+/// on as many IPs as `agents` or the peak needs, at PTS's default sampling rate.
+pub fn estimate_jmeter(scene: &JMeterScene) -> Estimate {
+    let load = &scene.load;
+    let rps = load.mode == Some(LoadMode::Rps);
+    let peak = u64::from(load.max);
+    let start = u64::from(load.start.unwrap_or(load.max));
+    let run_minutes = minutes(load.duration);
+    // Each load generator is a billing IP; the peak may need more than were asked for.
+    let ips = ips(rps, peak, None).max(u64::from(load.agents.unwrap_or(1)));
+    let vum = ips as f64 * VU_PER_IP as f64 * run_minutes;
+    Estimate {
+        mode: if rps { "rps" } else { "concurrency" },
+        peak,
+        runs: 1,
+        minutes: run_minutes,
+        requests: rps.then(|| (start as f64 * run_minutes * 60.0).round() as u64),
+        ips,
+        vum: (vum * 100.0).round() / 100.0,
+        schedule: Vec::new(),
+        kind: Kind::JMeterScene,
+    }
 }
 
 /// Requests of an RPS sweep over the load level: each step holds its own level.
@@ -287,5 +321,25 @@ mod tests {
             ]
         );
         assert_eq!((e.runs, e.minutes), (4, 2.0));
+    }
+
+    #[test]
+    fn a_jmeter_scene_is_billed_by_its_peak_and_generators() {
+        let scene: JMeterScene = serde_json::from_value(serde_json::json!({
+            "jmx": "orders.jmx",
+            "load": { "max": 800, "start": 100, "duration": "10m", "agents": 2 }
+        }))
+        .expect("scene");
+        let e = estimate_jmeter(&scene);
+        assert_eq!((e.mode, e.peak, e.ips, e.runs), ("concurrency", 800, 2, 1));
+        assert_eq!(e.vum, 2.0 * 500.0 * 10.0);
+        assert_eq!(e.kind, Kind::JMeterScene);
+        let rps: JMeterScene = serde_json::from_value(serde_json::json!({
+            "jmx": "orders.jmx",
+            "load": { "mode": "rps", "max": 100, "duration": "2m" }
+        }))
+        .expect("scene");
+        let e = estimate_jmeter(&rps);
+        assert_eq!((e.ips, e.requests), (1, Some(100 * 120)));
     }
 }

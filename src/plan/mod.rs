@@ -11,11 +11,13 @@ pub mod action;
 pub mod adopt;
 pub mod cost;
 pub mod diff;
+pub mod jmeter;
 pub mod planfile;
 pub mod view;
 
 pub use action::Action;
 pub use diff::FieldChange;
+pub use jmeter::Kind;
 
 use std::borrow::Cow;
 
@@ -43,6 +45,8 @@ pub struct Options {
 /// The proposal for one scene.
 #[derive(Debug, Clone)]
 pub struct SceneChange {
+    /// What the change is about: a PTS scene, a JMeter environment or a JMeter scene.
+    pub kind: Kind,
     /// The scene's key in the plan (from the live marker for deletions).
     pub key: String,
     /// The PTS scene name (desired, or live for deletions).
@@ -172,6 +176,7 @@ pub fn plan_viewed(
                 ));
             }
             out.scenes.push(SceneChange {
+                kind: Kind::Scene,
                 key: lowered.key.clone(),
                 name,
                 action: Action::Create,
@@ -199,6 +204,7 @@ pub fn plan_viewed(
             (false, true, true) => Action::StopThenReplace,
         };
         out.scenes.push(SceneChange {
+            kind: Kind::Scene,
             key: lowered.key.clone(),
             name,
             action,
@@ -219,6 +225,7 @@ pub fn plan_viewed(
         let name = current.scene.scene_name.clone().unwrap_or_default();
         if options.prune {
             out.scenes.push(SceneChange {
+                kind: Kind::Scene,
                 key: marker.key.clone(),
                 name,
                 action: Action::Delete,

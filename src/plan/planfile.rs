@@ -67,6 +67,10 @@ pub enum PlanFileError {
         "the secret `{name}` holds quotes, backslashes or control characters, so a saved plan cannot keep it as a reference; apply from the plan files instead"
     )]
     Unreferenceable { name: String },
+    #[error(
+        "{address} would change, and saved plans do not carry JMeter scenes or environments yet; apply from the plan files instead (`ptsplan apply PATH`)"
+    )]
+    JMeter { address: String },
 }
 
 /// The saved form of `plan`, made from `desired` (the lowered scenes) and `redactor` (the
@@ -82,9 +86,19 @@ pub fn save(
             name: name.to_owned(),
         });
     }
+    if let Some(change) = plan
+        .scenes
+        .iter()
+        .find(|c| !c.kind.is_scene() && c.action != Action::NoOp)
+    {
+        return Err(PlanFileError::JMeter {
+            address: change.kind.address(&change.key),
+        });
+    }
     let scenes = plan
         .scenes
         .iter()
+        .filter(|change| change.kind.is_scene())
         .map(|change| {
             let desired = desired
                 .iter()
@@ -231,6 +245,7 @@ mod tests {
         }];
         let plan = Plan {
             scenes: vec![SceneChange {
+                kind: crate::plan::Kind::Scene,
                 key: "checkout".into(),
                 name: "mp-checkout".into(),
                 action: Action::Update,

@@ -33,8 +33,12 @@ pub enum Shown {
         before: String,
         after: String,
     },
-    /// `~ path:` followed by unified-diff lines.
-    Text { path: String, diff: Vec<String> },
+    /// `~ path:` (`+`/`-` for text added or removed whole) followed by unified-diff lines.
+    Text {
+        mark: &'static str,
+        path: String,
+        diff: Vec<String>,
+    },
     /// A secret: `~ path: (sensitive, changed) [fingerprint]`.
     Sensitive { path: String, fingerprint: String },
 }
@@ -56,6 +60,17 @@ pub fn show(change: &FieldChange, redactor: &Redactor) -> Shown {
     }
     let literal = |v: &Option<Value>| v.as_ref().map(literal).unwrap_or_default();
     match (before, after) {
+        // Multi-line text (a JMX script) created or removed reads as lines, not one literal.
+        (None, Some(text)) if text.contains('\n') => Shown::Text {
+            mark: "+",
+            path,
+            diff: unified("", &text),
+        },
+        (Some(text), None) if text.contains('\n') => Shown::Text {
+            mark: "-",
+            path,
+            diff: unified(&text, ""),
+        },
         (None, Some(_)) => Shown::Added {
             path,
             value: literal(&change.after),
@@ -66,10 +81,12 @@ pub fn show(change: &FieldChange, redactor: &Redactor) -> Shown {
         },
         (Some(before), Some(after)) => match (pretty_json(&before), pretty_json(&after)) {
             (Some(b), Some(a)) => Shown::Text {
+                mark: "~",
                 path,
                 diff: unified(&b, &a),
             },
             _ if before.contains('\n') || after.contains('\n') => Shown::Text {
+                mark: "~",
                 path,
                 diff: unified(&before, &after),
             },
@@ -135,8 +152,8 @@ fn shown_lines(shown: &Shown) -> Vec<String> {
         Shown::Sensitive { path, fingerprint } => {
             vec![format!("~ {path}: (sensitive, changed) [{fingerprint}]")]
         }
-        Shown::Text { path, diff } => {
-            let mut lines = vec![format!("~ {path}:")];
+        Shown::Text { mark, path, diff } => {
+            let mut lines = vec![format!("{mark} {path}:")];
             lines.extend(diff.iter().map(|l| format!("    {l}")));
             lines
         }
@@ -199,9 +216,9 @@ fn heading(scene: &SceneChange) -> String {
         ""
     };
     format!(
-        "{} scene.{} (\"{}\"){id} {}{run}",
+        "{} {} (\"{}\"){id} {}{run}",
         scene.action.symbol(),
-        scene.key,
+        scene.kind.address(&scene.key),
         scene.name,
         scene.action.verb()
     )
@@ -239,8 +256,8 @@ pub fn text(plan: &Plan, redactor: &Redactor) -> String {
         for scene in drifted {
             let _ = writeln!(
                 out,
-                "  ! scene.{} [{}]",
-                scene.key,
+                "  ! {} [{}]",
+                scene.kind.address(&scene.key),
                 scene.scene_id.as_deref().unwrap_or("?")
             );
         }
@@ -249,7 +266,7 @@ pub fn text(plan: &Plan, redactor: &Redactor) -> String {
     if !plan.estimates.is_empty() {
         out.push_str("Load and cost (PTS billing rule: docs/cost.md):\n");
         for (key, e) in &plan.estimates {
-            let _ = writeln!(out, "  scene.{key}: {}", describe(e));
+            let _ = writeln!(out, "  {}: {}", e.kind.address(key), describe(e));
             for line in schedule_lines(e) {
                 let _ = writeln!(out, "    {line}");
             }
@@ -340,9 +357,9 @@ pub fn one_line_per_scene(plan: &Plan) -> String {
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
             format!(
-                "{} scene.{} {action}{}\n",
+                "{} {} {action}{}\n",
                 s.action.symbol(),
-                s.key,
+                s.kind.address(&s.key),
                 if s.run { " +run" } else { "" }
             )
         })
@@ -367,7 +384,8 @@ pub fn json(plan: &Plan, redactor: &Redactor) -> Value {
                 })
                 .collect();
             json!({
-                "address": format!("scene.{}", s.key),
+                "address": s.kind.address(&s.key),
+                "kind": s.kind,
                 "key": s.key,
                 "name": redactor.redact(&s.name),
                 "action": s.action,
@@ -396,7 +414,7 @@ pub fn json(plan: &Plan, redactor: &Redactor) -> Value {
             "total_vum": plan.total_vum(),
             "scenes": plan.estimates.iter().map(|(key, e)| {
                 let mut v = serde_json::to_value(e).unwrap_or_default();
-                v["address"] = Value::from(format!("scene.{key}"));
+                v["address"] = Value::from(e.kind.address(key));
                 v
             }).collect::<Vec<_>>(),
         },
@@ -417,7 +435,12 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
                 out,
                 "| `{}` | `{}` | {} | {}{} | {} |",
                 s.action.symbol().trim(),
-                s.key,
+                // PTS scenes by key, as before JMeter; the other kinds by address.
+                if s.kind.is_scene() {
+                    s.key.clone()
+                } else {
+                    s.kind.address(&s.key)
+                },
                 redactor.redact(&s.name).replace('|', "\\|"),
                 s.action.verb(),
                 if s.drifted { " (drifted)" } else { "" },
@@ -431,6 +454,12 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
             "| scene | mode | peak | minutes | runs | IPs | VUM |\n|---|---|---|---|---|---|---|\n",
         );
         for (key, e) in &plan.estimates {
+            // PTS scenes by key, as before JMeter; JMeter scenes by address.
+            let key = if e.kind.is_scene() {
+                key.clone()
+            } else {
+                e.kind.address(key)
+            };
             let _ = writeln!(
                 out,
                 "| `{key}` | {} | {} | {} | {} | {} | {} |",
@@ -459,9 +488,9 @@ pub fn markdown(plan: &Plan, redactor: &Redactor) -> String {
     let mut left_out = Vec::new();
     for s in &changing {
         let mut section = format!(
-            "<details><summary><code>{}</code> scene.{} — {}</summary>\n\n```diff\n",
+            "<details><summary><code>{}</code> {} — {}</summary>\n\n```diff\n",
             s.action.symbol().trim(),
-            s.key,
+            s.kind.address(&s.key),
             s.action.verb()
         );
         for change in &s.changes {

@@ -32,7 +32,13 @@ pub struct Loaded {
 }
 
 /// Top-level sections whose entries may come from different files.
-const MERGED_SECTIONS: [&str; 3] = ["variables", "token_sources", "scenes"];
+const MERGED_SECTIONS: [&str; 5] = [
+    "variables",
+    "token_sources",
+    "scenes",
+    "environments",
+    "jmeter_scenes",
+];
 
 /// Reads the plan at `path` (a file, or a directory of `*.yaml` / `*.yml` files).
 pub fn load(path: &FsPath) -> Loaded {

@@ -5,6 +5,7 @@
 //! [`validate`] applies the semantic rules to the decoded [`model::Plan`].
 
 pub mod interpolate;
+pub mod jmeter;
 pub mod load;
 pub mod model;
 pub mod schema;

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::units::{Duration, Timestamp};
 
+pub use super::jmeter::{Environment, JMeterDns, JMeterLoad, JMeterScene};
+
 /// A ptsplan plan: PTS scenes, their load and the token sources they depend on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +50,13 @@ pub struct Plan {
     /// The PTS scenes, keyed by a stable name that identifies the scene across renames.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub scenes: IndexMap<String, Scene>,
+    /// JMeter environments (properties and files shared by JMeter scenes), keyed by a
+    /// stable name. Saved before the JMeter scenes that use them.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub environments: IndexMap<String, Environment>,
+    /// PTS JMeter scenes (a JMX script and its load), keyed by a stable name.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub jmeter_scenes: IndexMap<String, JMeterScene>,
 }
 
 /// A plain value: text, number or boolean.

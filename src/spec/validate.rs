@@ -7,6 +7,8 @@
 //! every token stays valid for the whole test. Every rule records a diagnostic at the field
 //! it concerns and carries on, so one run reports everything.
 
+mod jmeter;
+
 use std::collections::HashSet;
 use std::fs;
 use std::net::IpAddr;
@@ -80,6 +82,7 @@ pub fn validate(plan: &Plan, tree: &Node, sources: &Sources, env: &Env<'_>) -> D
         v.scene(key, scene);
     }
     v.scene_names();
+    v.jmeter();
     v.unused();
     v.diags
 }
@@ -520,23 +523,43 @@ impl Validator<'_> {
     /// The first row of a local CSV file, or `None` (with a diagnostic when it is missing).
     /// Files given as URLs are not read.
     fn csv_header(&mut self, path: &Path, file: &str) -> Option<Vec<String>> {
+        let bytes = self.local_file(path, file)?;
+        let Ok(text) = String::from_utf8(bytes) else {
+            let full = self.base_dir(path).join(file);
+            self.diags.push(
+                self.err(
+                    "plan::missing-file",
+                    path,
+                    format!(
+                        "cannot read `{}`: stream did not contain valid UTF-8",
+                        full.display()
+                    ),
+                )
+                .with_help("save the CSV file as UTF-8"),
+            );
+            return None;
+        };
+        let line = text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('\u{feff}');
+        Some(
+            line.split(',')
+                .map(|c| c.trim().trim_matches('"').to_owned())
+                .collect(),
+        )
+    }
+
+    /// The bytes of a local file the plan names (`None` for URLs and `${…}` names, which
+    /// are not read), with a `plan::missing-file` diagnostic when it cannot be read.
+    fn local_file(&mut self, path: &Path, file: &str) -> Option<Vec<u8>> {
         if file.contains("://") || file.contains("${") {
             return None;
         }
         let full = self.base_dir(path).join(file);
-        match fs::read_to_string(&full) {
-            Ok(text) => {
-                let line = text
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches('\u{feff}');
-                Some(
-                    line.split(',')
-                        .map(|c| c.trim().trim_matches('"').to_owned())
-                        .collect(),
-                )
-            }
+        match fs::read(&full) {
+            Ok(bytes) => Some(bytes),
             Err(e) => {
                 self.diags.push(
                     self.err(

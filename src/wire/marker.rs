@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{GlobalParameter, Scene};
+use super::{GlobalParameter, Property, Scene};
 
 /// Name of the marker global parameter (the `ptsplan_` prefix is reserved in plans).
 pub const MARKER_PARAM: &str = "ptsplan_meta";
@@ -66,6 +66,25 @@ impl Marker {
         serde_json::from_str(param.param_value.as_deref()?).ok()
     }
 
+    /// The marker of a JMeter scene or environment: the JMeter property named
+    /// [`MARKER_PARAM`] (neither has tags or a free description that `Save…` keeps, and
+    /// properties round-trip unchanged; JMeter ignores a property no script reads).
+    pub fn of_properties(properties: &[Property]) -> Option<Marker> {
+        let property = properties
+            .iter()
+            .find(|p| p.name.as_deref() == Some(MARKER_PARAM))?;
+        serde_json::from_str(property.value.as_deref()?).ok()
+    }
+
+    /// The marker as the JMeter property that carries it.
+    pub fn to_property(&self) -> Property {
+        Property {
+            name: Some(MARKER_PARAM.to_owned()),
+            value: Some(serde_json::to_string(self).unwrap_or_default()),
+            ..Property::default()
+        }
+    }
+
     /// The marker as the global parameter that carries it.
     pub fn to_parameter(&self) -> GlobalParameter {
         GlobalParameter {
@@ -101,7 +120,10 @@ mod tests {
             global_parameter_list: vec![marker.to_parameter()],
             ..Scene::default()
         };
-        assert_eq!(Marker::of(&scene), Some(marker));
+        assert_eq!(Marker::of(&scene), Some(marker.clone()));
         assert_eq!(Marker::of(&Scene::default()), None);
+        let properties = [Property::default(), marker.to_property()];
+        assert_eq!(Marker::of_properties(&properties), Some(marker));
+        assert_eq!(Marker::of_properties(&properties[..1]), None);
     }
 }

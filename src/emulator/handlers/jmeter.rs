@@ -228,7 +228,9 @@ fn cannot_run(shared: &Shared, scene_id: &str) -> Result<Value, ApiError> {
     }
     Err(ApiError::new(
         "JMeterNotSupported",
-        "JMeter scenes are stored but cannot run on the local backend; use PTS for JMeter tests.",
+        "The local backend stores JMeter scenes but cannot run them: it has no JMeter \
+         engine (running Apache JMeter locally is not supported). Start this scene on \
+         Alibaba Cloud PTS.",
         400,
     ))
 }

@@ -16,6 +16,7 @@ fn change(path: &str, before: Option<Value>, after: Option<Value>) -> FieldChang
 
 fn scene(key: &str, action: Action, changes: Vec<FieldChange>) -> SceneChange {
     SceneChange {
+        kind: crate::plan::Kind::Scene,
         key: key.to_owned(),
         name: format!("mp-{key}"),
         action,
@@ -45,6 +46,7 @@ fn estimate(
         ips,
         vum,
         schedule: Vec::new(),
+        kind: crate::plan::Kind::Scene,
     }
 }
 
@@ -435,4 +437,58 @@ fn golden_sweep_and_soak_runs() {
         ),
     ];
     golden("sweep_and_soak_runs", &plan);
+}
+
+/// A JMeter plan from the real planner: a new environment, a scene whose script changed on
+/// one line and which gains a secret property.
+fn jmeter_case() -> (Plan, Redactor) {
+    use crate::plan::jmeter::{self, State, tests as fixture};
+    let live = fixture::lowered(fixture::PLAN, fixture::SCRIPT);
+    let desired_plan = fixture::PLAN
+        .replace(
+            "properties: { threads: 5 }",
+            "properties: { threads: 5, password: '${secret.API_TOKEN}' }",
+        )
+        .replace(
+            "environments:\n",
+            "environments:\n  extra: { properties: { region: east } }\n",
+        );
+    let desired = fixture::lowered(
+        &desired_plan,
+        &fixture::SCRIPT.replace("/api/orders", "/api/v2/orders"),
+    );
+    let (live_envs, live_scenes) = fixture::applied(&live);
+    let state = State {
+        desired_envs: desired.envs.clone(),
+        desired_scenes: desired.jmeter.clone(),
+        live_envs,
+        live_scenes,
+    };
+    let mut plan = Plan::default();
+    jmeter::plan("w", &state, crate::plan::Options::default(), &mut plan);
+    (plan, desired.redactor)
+}
+
+#[test]
+fn jmeter_rendering_text() {
+    let (plan, redactor) = jmeter_case();
+    let out = text(&plan, &redactor);
+    assert!(!out.contains("tok-very-secret"));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn jmeter_rendering_markdown() {
+    let (plan, redactor) = jmeter_case();
+    let out = markdown(&plan, &redactor);
+    assert!(!out.contains("tok-very-secret"));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn jmeter_rendering_json() {
+    let (plan, redactor) = jmeter_case();
+    let out = serde_json::to_string_pretty(&json(&plan, &redactor)).expect("json");
+    assert!(!out.contains("tok-very-secret"));
+    insta::assert_snapshot!(out);
 }
