@@ -37,8 +37,11 @@ const GROW_AFTER: Duration = Duration::from_millis(2);
 /// Weight of the newest turn in the open model's moving mean of busy time.
 const TURN_WEIGHT: f64 = 0.01;
 
-/// Open-model users kept beyond the mean need (Little's law), as a factor and a count.
-const NEED_FACTOR: f64 = 2.0;
+/// Open-model users kept beyond the mean need (Little's law), as a factor and a count. The
+/// factor stays small: when the generator's CPU is the bottleneck, a turn includes the wait
+/// for the CPU, so the need grows with the pool; a factor of 2 let the pool (and the
+/// connections) run away at 80% of the closed-model maximum.
+const NEED_FACTOR: f64 = 1.1;
 const NEED_SPARE: usize = 8;
 
 /// Longest the open-model schedule waits for its first users to connect before it starts.
@@ -353,9 +356,12 @@ async fn schedule(worker: Rc<Worker>, relation: usize) {
     };
     let share = |rate: u64| rate as f64 / worker.threads as f64;
     let queue = &worker.queues[relation];
-    // Users for the first moments (about 10 ms of the rate), connected before the first
-    // send time, so that the start is not spent opening connections behind schedule.
-    let initial = (share(shared.rps_target(paced)) / 100.0).clamp(4.0, 512.0) as usize;
+    // Users for the first moments (about 1 ms of the rate), connected before the first
+    // send time, so that the start is not spent opening connections behind schedule. Few:
+    // every user is a connection, and hundreds of mostly idle connections cost the
+    // generator and the target more per request than a few busy ones (at 80k requests/s,
+    // 512 users reached 52k, 64 users the rate; docs/performance.md).
+    let initial = (share(shared.rps_target(paced)) / 1000.0).clamp(4.0, 64.0) as usize;
     while queue.pool.get() < initial {
         add_open_user(&worker, relation);
     }
@@ -423,10 +429,10 @@ mod tests {
             "unbounded before a turn is timed"
         );
         queue.record_turn(Duration::from_millis(10));
-        // 1000/s × 10 ms = 10 busy users, twice that for bursts, plus the spare.
-        assert_eq!(queue.needed(1000.0), 28);
+        // 1000/s × 10 ms = 10 busy users, 10% more for bursts, plus the spare.
+        assert_eq!(queue.needed(1000.0), 19);
         // A single slow turn moves the mean by its weight only.
         queue.record_turn(Duration::from_millis(1010));
-        assert_eq!(queue.needed(1000.0), 48);
+        assert_eq!(queue.needed(1000.0), 30);
     }
 }
