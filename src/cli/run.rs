@@ -468,6 +468,9 @@ fn run_targets(
         SceneResult::Soak(soak) => !soak.passed(),
         SceneResult::NotJudged { .. } => false,
     });
+    let failed_soaks = results
+        .iter()
+        .any(|(_, r)| matches!(r, SceneResult::Soak(soak) if !soak.passed()));
     let not_judged = results
         .iter()
         .any(|(_, r)| matches!(r, SceneResult::NotJudged { .. }));
@@ -477,7 +480,12 @@ fn run_targets(
     } else if not_judged {
         Exit::Error
     } else if failed_thresholds {
-        eprintln!("error: thresholds failed (exit code 4)");
+        if failed_soaks {
+            // A soak fails on its thresholds, its drift verdict or its gaps: say which above.
+            eprintln!("error: a soak failed its thresholds, trend verdict or gaps (exit code 4)");
+        } else {
+            eprintln!("error: thresholds failed (exit code 4)");
+        }
         Exit::ThresholdsFailed
     } else {
         Exit::Ok
@@ -734,10 +742,14 @@ impl Progress {
                 check.samples.len()
             )),
             Event::DebugDone(_) => {}
-            Event::Started { plan_id } => self.say(&format!(
-                "scene.{}: load started, plan id {plan_id} (Ctrl-C stops it)",
-                self.key
-            )),
+            Event::Started { plan_id } => {
+                // A new run's clock starts again (each soak segment and sweep step).
+                self.last_line = None;
+                self.say(&format!(
+                    "scene.{}: load started, plan id {plan_id} (Ctrl-C stops it)",
+                    self.key
+                ));
+            }
             Event::Poll(point) => self.poll(point),
             Event::Stopping => self.say(&format!(
                 "scene.{}: stopping the scene on the backend…",
