@@ -344,13 +344,19 @@ async fn handle(
         }));
     }
     let latency = shared.faults.latency();
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
     let incoming = http::Incoming::new(&parts, body);
     let host = incoming.header("host").map(str::to_owned);
     let worker = shared.clone();
-    let answered = tokio::task::spawn_blocking(move || respond(&worker, &incoming)).await;
+    let answered = tokio::task::spawn_blocking(move || {
+        // The injected latency is slept here, on the blocking thread that answers anyway:
+        // a thread sleeps to within a fraction of a millisecond, where tokio's timer rounds
+        // up to the next millisecond tick (20 ms asked came out as ≈ 21 ms).
+        if !latency.is_zero() {
+            std::thread::sleep(latency);
+        }
+        respond(&worker, &incoming)
+    })
+    .await;
     match answered {
         Ok(Ok((value, drop))) => {
             if drop {
