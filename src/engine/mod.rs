@@ -52,10 +52,21 @@ use std::time::{Duration, Instant};
 pub use report::{FINDINGS_KEY, Findings, SEG99_KEY, Summary, TokenExpiry, TokenExpiryCause};
 pub use stats::SecondStats;
 
-/// How many CSV records `text` holds, read as the engine reads data files (blank lines
-/// skipped, quoted line breaks kept): what `plan` shows as a data file's row count.
-pub fn csv_records(text: &[u8]) -> usize {
-    data::parse_csv(text).len()
+/// The first CSV record of `text` (a file's header line, cells trimmed) and how many
+/// records it holds, read as the engine reads data files (blank lines skipped, quoted line
+/// breaks kept): what `plan` shows as a data file's row count, and the column names a CSV
+/// token source is looked up in.
+pub fn csv_outline(text: &[u8]) -> (Vec<String>, usize) {
+    let rows = data::parse_csv(text);
+    let header = rows
+        .first()
+        .map(|row| {
+            row.iter()
+                .map(|cell| String::from_utf8_lossy(cell).trim().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    (header, rows.len())
 }
 
 use crate::wire;

@@ -269,9 +269,14 @@ fn lower_chain(
             }
             Some(TokenSource::Csv(source)) => {
                 let file = file_parameter(r, dir, &source.file);
+                let header = r
+                    .files
+                    .iter()
+                    .find(|f| file.file_oss_address.as_ref() == Some(&f.address))
+                    .map(|f| f.header.as_slice());
                 explains.push(wire::FileParameterExplain {
                     file_name: file.file_name.clone(),
-                    file_param_name: Some(source.param.clone()),
+                    file_param_name: Some(token_columns(header, source)),
                     base_file: Some(false),
                     cycle_once: Some(false),
                     ..Default::default()
@@ -301,6 +306,22 @@ fn lower_chain(
         api_list: apis,
         file_parameter_explain_list: explains,
         ..Default::default()
+    }
+}
+
+/// `FileParamName` of a CSV token file: PTS and the engine name a file's columns in order,
+/// so the columns up to the token column keep their header names and the token column is
+/// named `as`. Without a header to look in (a file given as a URL), the first column.
+fn token_columns(header: Option<&[String]>, source: &CsvTokenSource) -> String {
+    let at = header.and_then(|h| Some((h, h.iter().position(|c| *c == source.column)?)));
+    match at {
+        Some((header, at)) => header[..at]
+            .iter()
+            .map(String::as_str)
+            .chain([source.param.as_str()])
+            .collect::<Vec<_>>()
+            .join(","),
+        None => source.param.clone(),
     }
 }
 

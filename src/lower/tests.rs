@@ -201,3 +201,31 @@ fn live_ids_are_attached_by_name_and_load_lists_by_position() {
     );
     assert_eq!(load.relation_load_config_list[1].concurrency_limit, Some(4));
 }
+
+#[test]
+fn a_csv_token_column_is_named_by_its_place_in_the_header() {
+    let (all, _) = examples();
+    let scene = scene(&all, "alipay-orders");
+    let explain = &scene.relation_list[0].file_parameter_explain_list[0];
+    assert_eq!(explain.file_name.as_deref(), Some("alipay-tokens.csv"));
+    // Header `alipay_user_id,token`, `column: token`, `as: access_token`: the token is the
+    // second column, so the first keeps its header name.
+    assert_eq!(
+        explain.file_param_name.as_deref(),
+        Some("alipay_user_id,access_token")
+    );
+    let source = CsvTokenSource {
+        file: "https://oss.example.com/t.csv".to_owned(),
+        column: "token".to_owned(),
+        param: "access_token".to_owned(),
+        expires_at: crate::spec::units::Timestamp::parse("2027-01-01T00:00:00Z")
+            .expect("a timestamp"),
+    };
+    let header = ["token".to_owned(), "user".to_owned()];
+    assert_eq!(token_columns(Some(&header), &source), "access_token");
+    assert_eq!(
+        token_columns(None, &source),
+        "access_token",
+        "a URL is not read"
+    );
+}

@@ -139,6 +139,8 @@ pub struct DataFile {
     pub sha256: String,
     /// CSV records after the header line.
     pub rows: usize,
+    /// The header line's column names.
+    pub header: Vec<String>,
     /// Bytes.
     pub size: u64,
     /// The object key.
@@ -155,10 +157,12 @@ impl DataFile {
         let bytes = std::fs::read(&local)?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let key = key(&sha256, path);
+        let (header, records) = crate::engine::csv_outline(&bytes);
         Ok(DataFile {
             path: path.to_owned(),
             local,
-            rows: crate::engine::csv_records(&bytes).saturating_sub(1),
+            rows: records.saturating_sub(1),
+            header,
             size: bytes.len() as u64,
             address: store.address(&key),
             key,
