@@ -597,16 +597,7 @@ impl Cx<'_> {
         if !rps && !load.relation_load_config_list.is_empty() {
             let mut per_chain = IndexMap::new();
             for (i, c) in load.relation_load_config_list.iter().enumerate() {
-                let at = c
-                    .relation_id
-                    .as_ref()
-                    .and_then(|id| {
-                        scene
-                            .relation_list
-                            .iter()
-                            .position(|r| r.relation_id.as_ref() == Some(id))
-                    })
-                    .unwrap_or(i);
+                let at = scene.relation_index(c.relation_id.as_ref(), i);
                 if let (Some(chain), Some(l)) = (
                     chains.get(at),
                     pair(level(c.concurrency_begin), level(c.concurrency_limit)),

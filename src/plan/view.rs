@@ -292,16 +292,7 @@ fn load_view(load: &wire::LoadConfig, scene: &wire::Scene) -> Value {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let relation = c
-                .relation_id
-                .as_ref()
-                .and_then(|id| {
-                    scene
-                        .relation_list
-                        .iter()
-                        .position(|r| r.relation_id.as_ref() == Some(id))
-                })
-                .unwrap_or(i);
+            let relation = scene.relation_index(c.relation_id.as_ref(), i);
             let name = scene
                 .relation_list
                 .get(relation)

@@ -365,6 +365,20 @@ wire_enum! {
     }
 }
 
+impl Scene {
+    /// Where the relation a load entry names sits in `RelationList`: by `RelationId` when
+    /// it is known, else by the entry's own `position` (a scene not saved yet has no ids).
+    pub fn relation_index(&self, relation_id: Option<&String>, position: usize) -> usize {
+        relation_id
+            .and_then(|id| {
+                self.relation_list
+                    .iter()
+                    .position(|r| r.relation_id.as_ref() == Some(id))
+            })
+            .unwrap_or(position)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
