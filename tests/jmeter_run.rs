@@ -429,3 +429,41 @@ fn a_script_aimed_off_loopback_is_refused_before_jmeter_starts() {
     assert!(message.contains("not loopback"), "{message}");
     assert_eq!(target.count(), 0);
 }
+
+#[test]
+fn a_debug_run_sends_one_iteration_and_keeps_its_samples_without_a_report() {
+    if !jmeter_available() {
+        return;
+    }
+    let target = Target::start();
+    let backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    let scene_id = applied_scene(&backend, dir.path(), &target, 60);
+    let client = client(&backend);
+    let started = call(
+        &client,
+        "StartDebuggingJMeterScene",
+        &[("SceneId", &scene_id)],
+    );
+    let report_id = started["ReportId"].as_str().expect("ReportId").to_owned();
+    let end = wait_for(&client, &scene_id, "end of the debug run", |data| {
+        data["Status"] == "STOPPED" && data["ReportId"] == report_id.as_str()
+    });
+    assert_eq!(end["IsDebugging"], true, "{end}");
+    assert_eq!(end["HasReport"], false, "{end}");
+    // One thread, one loop: one request.
+    assert_eq!(target.count(), 1);
+    let samples = call(
+        &client,
+        "GetJMeterSamplingLogs",
+        &[
+            ("ReportId", &report_id),
+            ("PageNumber", "1"),
+            ("PageSize", "10"),
+            ("Success", "true"),
+        ],
+    );
+    assert_eq!(samples["TotalCount"], 1, "{samples}");
+    let missing = client.call("GetJMeterReportDetails", &[("ReportId", &report_id)]);
+    assert_eq!(missing.code(), "ReportNotExist", "{}", missing.raw);
+}

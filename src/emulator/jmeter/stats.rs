@@ -238,7 +238,7 @@ impl Stats {
                 .map(|bucket| bucket.stat(id, width))
                 .unwrap_or_else(|| serde_json::json!({"samplerId": id, "count": 0}));
             if let Some(object) = stat.as_object_mut() {
-                object.insert("fullStat".into(), self.full(totals));
+                object.insert("fullStat".into(), self.full(totals, now_ms));
             }
             stat
         };
@@ -258,8 +258,11 @@ impl Stats {
         (all, each)
     }
 
-    fn full(&self, totals: &Totals) -> serde_json::Value {
-        let seconds = (self.span_ms().max(1) as f64) / 1000.0;
+    /// The run so far, over the time since its first sample started.
+    fn full(&self, totals: &Totals, now_ms: i64) -> serde_json::Value {
+        let since_first = self.first_ms.map_or(0, |first| now_ms - first);
+        let duration = self.span_ms().max(since_first);
+        let seconds = (duration.max(1) as f64) / 1000.0;
         let ok = totals.count - totals.failures;
         serde_json::json!({
             "count": totals.count,
@@ -273,7 +276,7 @@ impl Stats {
             "rtSeg50": totals.quantile(0.5),
             "rtSeg90": totals.quantile(0.9),
             "rtSeg99": totals.quantile(0.99),
-            "duration": self.span_ms(),
+            "duration": duration,
         })
     }
 
