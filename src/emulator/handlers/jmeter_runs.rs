@@ -307,6 +307,14 @@ fn finish(shared: &Shared, scene_id: &str, active: Active) -> Result<(), ApiErro
     let now = jiff::Timestamp::now();
     let stats = &ended.stats;
     last.status = Some(JMeterSceneStatus::Stopped.as_str().to_owned());
+    last.stage_name = Some(
+        if ended.error.is_some() {
+            "FAILED"
+        } else {
+            "FINISHED"
+        }
+        .to_owned(),
+    );
     last.has_error = Some(ended.error.is_some());
     last.error_message.clone_from(&ended.error);
     last.has_report = Some(!debug && ended.error.is_none());
