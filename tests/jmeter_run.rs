@@ -467,3 +467,37 @@ fn a_debug_run_sends_one_iteration_and_keeps_its_samples_without_a_report() {
     let missing = client.call("GetJMeterReportDetails", &[("ReportId", &report_id)]);
     assert_eq!(missing.code(), "ReportNotExist", "{}", missing.raw);
 }
+
+#[test]
+fn a_script_jmeter_cannot_load_ends_the_run_with_its_error() {
+    if !jmeter_available() {
+        return;
+    }
+    let target = Target::start();
+    let backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    // An element JMeter 2.13 does not know: the script is XML, but JMeter cannot load it.
+    let work = dir.path();
+    let scene_id = applied_scene(&backend, work, &target, 30);
+    let script = work.join("plan/orders.jmx");
+    let text = std::fs::read_to_string(&script).expect("jmx");
+    std::fs::write(&script, text.replace("CSVDataSet", "NoSuchCSVDataSet")).expect("edit");
+    let out = backend.run(work, &["apply", "plan", "--auto-approve"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let client = client(&backend);
+    let started = call(
+        &client,
+        "StartTestingJMeterScene",
+        &[("SceneId", &scene_id)],
+    );
+    let report_id = started["ReportId"].as_str().expect("ReportId").to_owned();
+    let end = wait_for(&client, &scene_id, "end of the run", |data| {
+        data["Status"] == "STOPPED" && data["ReportId"] == report_id.as_str()
+    });
+    assert_eq!(end["HasError"], true, "{end}");
+    assert_eq!(end["HasReport"], false, "{end}");
+    let message = end["ErrorMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("without running the test"), "{message}");
+    assert!(message.contains("Problem loading XML"), "{message}");
+    assert_eq!(target.count(), 0);
+}

@@ -176,7 +176,11 @@ fn watch(mut child: Child, dir: &Path, duration: Duration, shared: &Watched) {
         match child.try_wait() {
             Ok(Some(status)) => {
                 tail.read_into(&shared.stats);
-                if !status.success() && lock(&shared.stats).count() == 0 {
+                announced.read(&dir.join(OUTPUT));
+                // JMeter 2.13 exits 0 when it cannot load the script: a run that never
+                // started the test, or failed, and measured nothing is an error.
+                let never_started = announced.started_ms.is_none();
+                if (never_started || !status.success()) && lock(&shared.stats).count() == 0 {
                     *lock(&shared.error) = Some(failure(dir, &status.to_string()));
                 }
                 break;
@@ -224,8 +228,21 @@ fn shutdown(port: u16) {
 fn failure(dir: &Path, status: &str) -> String {
     let output = std::fs::read_to_string(dir.join(OUTPUT)).unwrap_or_default();
     let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
-    let tail = lines[lines.len().saturating_sub(QUOTED_LINES)..].join("\n");
-    format!("JMeter ended ({status}) without results; its output ends:\n{tail}")
+    // From the first error line if there is one (JMeter follows it with XStream's
+    // debugging block), else the last lines.
+    let from = lines
+        .iter()
+        .position(|line| line.starts_with("Error") || line.contains("Exception"))
+        .unwrap_or_else(|| lines.len().saturating_sub(QUOTED_LINES));
+    let quoted = lines[from..]
+        .iter()
+        .take(QUOTED_LINES)
+        .copied()
+        .collect::<Vec<_>>();
+    format!(
+        "JMeter ended ({status}) without running the test; its output says:\n{}",
+        quoted.join("\n")
+    )
 }
 
 /// What JMeter announces on its output: the shutdown port and the test's start.
