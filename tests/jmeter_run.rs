@@ -501,3 +501,43 @@ fn a_script_jmeter_cannot_load_ends_the_run_with_its_error() {
     assert!(message.contains("Problem loading XML"), "{message}");
     assert_eq!(target.count(), 0);
 }
+
+#[test]
+fn jmeter_ends_with_its_backend_even_when_the_backend_is_killed() {
+    if !jmeter_available() {
+        return;
+    }
+    let target = Target::start();
+    let backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    let scene_id = applied_scene(&backend, dir.path(), &target, 600);
+    let client = client(&backend);
+    call(
+        &client,
+        "StartTestingJMeterScene",
+        &[("SceneId", &scene_id)],
+    );
+    wait_for(&client, &scene_id, "samples", |data| {
+        data["AllSampleStat"]["fullStat"]["count"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+    });
+    // SIGKILL: the backend cannot stop JMeter; the launcher sees its input pipe close. (The
+    // run's duration is longer than the wait, so JMeter ending by itself would not pass.)
+    drop(backend);
+    let deadline = Instant::now() + PATIENCE;
+    let mut last = target.count();
+    loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let now = target.count();
+        if now == last {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "JMeter kept sending load after its backend died ({now} requests)"
+        );
+        last = now;
+    }
+}

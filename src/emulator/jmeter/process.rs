@@ -6,7 +6,9 @@
 //! to the same duration, so JMeter also ends by itself should the backend die). Ending is
 //! JMeter's graceful "Shutdown" (a UDP message to the port it announces: threads finish their
 //! sample), then, after [`GRACE`], a kill. Whatever happens, the process is killed
-//! [`STARTUP_ALLOWANCE`] after the duration, itself at most PTS's longest run.
+//! [`STARTUP_ALLOWANCE`] after the duration, itself at most PTS's longest run. And JMeter
+//! does not outlive the backend: its standard input is a pipe the watcher holds, and the
+//! launcher exits when that pipe closes (the backend exited or was killed).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -84,7 +86,9 @@ impl JMeterRun {
             .args([
                 "-n", "-t", SCRIPT, "-l", RESULTS, "-j", LOG, "-q", PROPERTIES,
             ])
-            .stdin(Stdio::null())
+            // Held open by the watcher and never written: its closing (the backend gone)
+            // makes the launcher exit.
+            .stdin(Stdio::piped())
             .stdout(output)
             .stderr(errors)
             .spawn()
@@ -158,6 +162,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The watcher: tails the JTL until JMeter exits, ending it when it is time.
 fn watch(mut child: Child, dir: &Path, duration: Duration, shared: &Watched) {
+    let _lifeline = child.stdin.take();
     let launched = Instant::now();
     let hard_deadline = launched + duration + STARTUP_ALLOWANCE;
     let mut tail = Tail::new(dir.join(RESULTS));
