@@ -317,3 +317,46 @@ impl Tail {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jmeters_announcements_give_the_shutdown_port_and_the_start() {
+        let dir = tempfile::tempdir().expect("dir");
+        let output = dir.path().join(OUTPUT);
+        let mut announced = Announced::default();
+        announced.read(&output);
+        assert_eq!((announced.port, announced.started_ms), (None, None));
+        std::fs::write(
+            &output,
+            "Created the tree successfully using test.jmx\n\
+             Starting the test @ Mon Nov 23 17:36:23 UTC 2026 (1795455383457)\n\
+             Waiting for possible shutdown message on port 4446\n",
+        )
+        .expect("write");
+        announced.read(&output);
+        assert_eq!(announced.port, Some(4446));
+        assert_eq!(announced.started_ms, Some(1_795_455_383_457));
+    }
+
+    #[test]
+    fn a_failure_quotes_jmeters_error_lines() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join(OUTPUT),
+            "INFO jmeter.s: Using SaveService properties version 2.8\n\
+             Error in NonGUIDriver java.lang.IllegalArgumentException: Problem loading XML\n\
+             ---- Debugging information ----\n",
+        )
+        .expect("write");
+        let text = failure(dir.path(), "exit status: 0");
+        assert!(
+            text.starts_with("JMeter ended (exit status: 0) without running the test"),
+            "{text}"
+        );
+        assert!(text.contains("\nError in NonGUIDriver"), "{text}");
+        assert!(!text.contains("SaveService"), "{text}");
+    }
+}
