@@ -299,6 +299,10 @@ impl Client {
         let started = Instant::now();
         let raw = self.send(action, params, read_only).await;
         drop(permit);
+        // Let the call the slot went to send first: tokio polls a woken task only after the
+        // current poll, which would otherwise go on to decode this answer and to whatever
+        // the caller does with it, while the next request waits (docs/performance.md).
+        tokio::task::yield_now().await;
         let answered = raw.as_ref().ok().map(|raw| raw.status);
         let outcome = raw.and_then(|raw| interpret::<T>(action, &raw));
         if let Some(logger) = &self.inner.options.logger {
