@@ -72,6 +72,8 @@ impl Target {
 /// What the backend said about a JMeter run, for the evidence bundle.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evidence {
+    /// The scene as it was started.
+    pub scene: Option<wire::OpenJMeterScene>,
     /// The report's entry in `ListJMeterReports`.
     pub listed: Option<ReportSummary>,
     /// `GetJMeterReportDetails` as answered.
@@ -126,6 +128,7 @@ pub async fn run_scene(
         false
     };
     let mut evidence = Evidence {
+        scene: Some(target.scene.clone()),
         run_error: followed.run_error.clone(),
         ..Evidence::default()
     };
