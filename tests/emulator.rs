@@ -3,7 +3,7 @@
 //! fuzzer.
 
 mod auth;
-mod client;
+pub mod client;
 mod conformance;
 mod durability;
 mod faults;

@@ -1,13 +1,14 @@
 //! JMeter scenes and environments, through the real binary against `ptsplan emulator
 //! serve`: plan → apply (the environment before the scene, checked in the journal) → "No
 //! changes" → a changed line of the JMX planned as an XML text diff → import → apply of the
-//! imported files (adoption) → "No changes" again; `run` of a JMeter scene on the local
-//! backend fails with the clear error; the example plan plans/jmeter validates.
+//! imported files (adoption) → "No changes" again; `run` of a JMeter scene on a local
+//! backend without Apache JMeter fails with the clear error; the example plan plans/jmeter
+//! validates. Real local JMeter runs are in `jmeter_run`.
 
 use std::path::Path;
 use std::process::Output;
 
-use crate::util::{Backend, repo, run, start_backend, stderr, stdout};
+use crate::util::{Backend, repo, run, start_backend, start_backend_with_env, stderr, stdout};
 
 /// Every outcome but an error (0, or 2 for changes with `--detailed-exitcode`).
 fn ok(out: &Output) -> (String, String) {
@@ -184,9 +185,13 @@ fn a_jmeter_scene_and_its_environment_round_trip_through_plan_apply_and_import()
 }
 
 #[test]
-fn running_a_jmeter_scene_on_the_local_backend_fails_with_a_clear_error() {
-    let backend = start_backend();
+fn running_a_jmeter_scene_without_jmeter_installed_fails_with_a_clear_error() {
     let dir = tempfile::tempdir().expect("dir");
+    let missing = dir.path().join("no-jmeter");
+    let backend = start_backend_with_env(
+        &[],
+        &[("PTSPLAN_JMETER_HOME", missing.to_str().expect("utf-8 path"))],
+    );
     let work = dir.path();
     example(work);
     ok(&backend.run(work, &["apply", "plan", "--auto-approve"]));
@@ -194,8 +199,8 @@ fn running_a_jmeter_scene_on_the_local_backend_fails_with_a_clear_error() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("JMeterNotSupported"), "{err}");
-    assert!(err.contains("cannot run them"), "{err}");
-    assert!(err.contains("run the scene there"), "{err}");
+    assert!(err.contains("no Apache JMeter at"), "{err}");
+    assert!(err.contains("apt-get install jmeter"), "{err}");
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod examples;
 mod fuzz;
 mod import;
 mod jmeter;
+mod jmeter_run;
 mod plan;
 mod pts_server;
 mod quickstart;

@@ -77,8 +77,14 @@ pub fn start_backend() -> Backend {
 
 /// Starts the emulator with extra `serve` arguments (e.g. `--fault fail-mutation=2`).
 pub fn start_backend_with(extra: &[&str]) -> Backend {
+    start_backend_with_env(extra, &[])
+}
+
+/// Starts the emulator with extra `serve` arguments and environment variables (e.g.
+/// `PTSPLAN_JMETER_HOME`).
+pub fn start_backend_with_env(extra: &[&str], env: &[(&str, &str)]) -> Backend {
     let state = tempfile::tempdir().expect("state dir");
-    let (child, endpoint, key_id, key_secret) = serve(state.path(), extra);
+    let (child, endpoint, key_id, key_secret) = serve(state.path(), extra, env);
     Backend {
         child,
         endpoint,
@@ -89,7 +95,7 @@ pub fn start_backend_with(extra: &[&str]) -> Backend {
 }
 
 /// Spawns `ptsplan emulator serve` on `state`; the child and its env block.
-fn serve(state: &Path, extra: &[&str]) -> (Child, String, String, String) {
+fn serve(state: &Path, extra: &[&str], env: &[(&str, &str)]) -> (Child, String, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ptsplan"))
         .args([
             "emulator",
@@ -100,6 +106,7 @@ fn serve(state: &Path, extra: &[&str]) -> (Child, String, String, String) {
         ])
         .arg(state)
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -133,9 +140,17 @@ impl Backend {
         let _ = self.child.kill();
         let _ = self.child.wait();
         edit(self._state.path());
-        let (child, endpoint, key_id, key_secret) = serve(self._state.path(), &[]);
+        let (child, endpoint, key_id, key_secret) = serve(self._state.path(), &[], &[]);
         (self.child, self.endpoint, self.key_id, self.key_secret) =
             (child, endpoint, key_id, key_secret);
+    }
+
+    /// The endpoint's `host:port`.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.endpoint
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the endpoint is an address")
     }
 
     /// `ptsplan ARGS` from `dir` against this backend, with `WX_APP_SECRET` set.

@@ -168,9 +168,9 @@ fn api_hint(code: &str, credential_source: Option<&str>) -> Option<String> {
              this is likely a ptsplan bug or an API change — please report it with the \
              request id"
             .to_owned(),
-        "JMeterNotSupported" => "JMeter scenes run on Alibaba Cloud PTS only: set PTS \
-             credentials (docs/backends.md) and run the scene there; the local backend keeps \
-             JMeter scenes and environments for plan and apply, and runs PTS scenes"
+        "JMeterNotSupported" => "the local backend runs JMeter scenes only with Apache \
+             JMeter installed (docs/jmeter.md); install it, or set PTS credentials \
+             (docs/backends.md) and run the scene on PTS"
             .to_owned(),
         "Forbidden.RAM" => {
             format!("the RAM user{from} lacks permission for this action; grant it a PTS policy")

@@ -14,6 +14,7 @@
 //! | `faults` | [`Faults`]: injected latency, errors, throttling, failed or dropped mutations |
 //! | `oss` | the OSS subset (put/head/get objects, V1-signed) for data files, and their lookup for runs |
 //! | `runs` | [`RunDriver`], the seam to the load engine, and run records |
+//! | `jmeter` | running JMeter scenes with a local Apache JMeter ([`JMeterSetup`]): run folder, process, JTL figures |
 //! | `handlers` | one file per action group, and the dispatch table from action name to handler |
 //!
 //! # A request's path
@@ -46,6 +47,7 @@ mod faults;
 mod handlers;
 mod http;
 mod ids;
+mod jmeter;
 mod oss;
 mod runs;
 mod store;
@@ -68,6 +70,7 @@ use tokio::net::TcpListener;
 pub use auth::{AccessKey, CLOCK_WINDOW, Keys, KeysError};
 pub use faults::{FaultSpecError, Faults};
 pub use handlers::actions;
+pub use jmeter::JMeterSetup;
 pub use runs::{Engine, RunDriver, RunError, RunHandle, RunOptions, RunOutcome};
 pub use store::StoreError;
 
@@ -91,6 +94,8 @@ pub struct Options {
     pub driver: Arc<dyn RunDriver>,
     /// Hosts besides loopback that runs may send traffic to.
     pub allow_hosts: Vec<String>,
+    /// Where Apache JMeter is, for JMeter scenes (by default from `PTSPLAN_JMETER_HOME`).
+    pub jmeter: JMeterSetup,
 }
 
 /// The embedded default's state directory, relative to the project root.
@@ -118,6 +123,7 @@ impl Options {
             faults: Faults::default(),
             driver: Arc::new(Engine),
             allow_hosts: Vec::new(),
+            jmeter: JMeterSetup::from_env(),
         }
     }
 }
@@ -170,6 +176,8 @@ pub(crate) struct Shared {
     pub driver: Arc<dyn RunDriver>,
     pub runs: runs::ActiveRuns,
     pub allow_hosts: Vec<String>,
+    pub jmeter: JMeterSetup,
+    pub jmeter_runs: jmeter::ActiveRuns,
 }
 
 /// A local PTS backend, ready to serve. Cheap to clone.
@@ -184,10 +192,12 @@ impl Server {
     /// survive its process.
     pub fn open(options: Options) -> Result<Server, StoreError> {
         let store = store::Store::open(&options.state_dir)?;
-        handlers::lifecycle::recover(&store).map_err(|source| StoreError::Io {
-            path: options.state_dir.clone(),
-            source,
-        })?;
+        handlers::lifecycle::recover(&store)
+            .and_then(|()| handlers::jmeter_runs::recover(&store))
+            .map_err(|source| StoreError::Io {
+                path: options.state_dir.clone(),
+                source,
+            })?;
         Ok(Server {
             shared: Arc::new(Shared {
                 store,
@@ -197,6 +207,8 @@ impl Server {
                 driver: options.driver,
                 runs: runs::ActiveRuns::default(),
                 allow_hosts: options.allow_hosts,
+                jmeter: options.jmeter,
+                jmeter_runs: jmeter::ActiveRuns::default(),
             }),
         })
     }

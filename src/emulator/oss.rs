@@ -263,14 +263,19 @@ pub(crate) fn local_files(root: &Path, scene: &Scene) -> HashMap<String, PathBuf
         .iter()
         .filter_map(|file| {
             let name = file.file_name.clone()?;
-            let address = file.file_oss_address.as_deref()?;
-            crate::oss::candidates(address)
-                .into_iter()
-                .filter_map(|(bucket, key)| object_path(root, &bucket, &key))
-                .find(|path| path.is_file())
-                .map(|path| (name, path))
+            let path = local_object(root, file.file_oss_address.as_deref()?)?;
+            Some((name, path))
         })
         .collect()
+}
+
+/// The stored object an OSS address (`oss://`, virtual-hosted or path-style URL) names, if
+/// this backend holds it.
+pub(crate) fn local_object(root: &Path, address: &str) -> Option<PathBuf> {
+    crate::oss::candidates(address)
+        .into_iter()
+        .filter_map(|(bucket, key)| object_path(root, &bucket, &key))
+        .find(|path| path.is_file())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //!   baselines/<SceneId>.json    a scene's baseline
 //!   envs/<EnvId>.json           a JMeter environment
 //!   jmeter/<SceneId>.json       a JMeter scene
+//!   jmeter-runs/<ReportId>.json a JMeter load or debug run: state, times, report, series
 //! ```
 //!
 //! Every change is written as `.<id>.json.tmp-<random>`, fsynced, renamed over the object's
@@ -30,6 +31,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ids;
+use super::jmeter::Record as JMeterRecord;
 use super::runs::RunRecord;
 use crate::wire::{Baseline, Env, OpenJMeterScene, Scene};
 
@@ -54,15 +56,17 @@ pub(crate) enum Kind {
     Baseline,
     Env,
     JMeter,
+    JMeterRun,
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 6] = [
         Kind::Scene,
         Kind::Run,
         Kind::Baseline,
         Kind::Env,
         Kind::JMeter,
+        Kind::JMeterRun,
     ];
 
     fn dir(self) -> &'static str {
@@ -72,6 +76,7 @@ impl Kind {
             Kind::Baseline => "baselines",
             Kind::Env => "envs",
             Kind::JMeter => "jmeter",
+            Kind::JMeterRun => "jmeter-runs",
         }
     }
 }
@@ -84,6 +89,7 @@ pub(crate) struct Tables {
     pub baselines: BTreeMap<String, Baseline>,
     pub envs: BTreeMap<String, Env>,
     pub jmeter: BTreeMap<String, OpenJMeterScene>,
+    pub jmeter_runs: BTreeMap<String, JMeterRecord>,
 }
 
 /// The objects a change touched, to be written (present) or removed (absent).
@@ -139,6 +145,7 @@ impl Store {
                     Kind::Baseline => load_into(&path, id, &mut tables.baselines),
                     Kind::Env => load_into(&path, id, &mut tables.envs),
                     Kind::JMeter => load_into(&path, id, &mut tables.jmeter),
+                    Kind::JMeterRun => load_into(&path, id, &mut tables.jmeter_runs),
                 };
                 if let Err(reason) = loaded {
                     // Stderr may be closed; the warning is advice, not a condition to serve.
@@ -216,6 +223,7 @@ impl Store {
             Kind::Baseline => to_json(tables.baselines.get(id)),
             Kind::Env => to_json(tables.envs.get(id)),
             Kind::JMeter => to_json(tables.jmeter.get(id)),
+            Kind::JMeterRun => to_json(tables.jmeter_runs.get(id)),
         }?;
         let path = self.path(kind, id);
         match text {
@@ -240,6 +248,7 @@ impl Store {
             Kind::Baseline => redo(&path, id, &mut tables.baselines),
             Kind::Env => redo(&path, id, &mut tables.envs),
             Kind::JMeter => redo(&path, id, &mut tables.jmeter),
+            Kind::JMeterRun => redo(&path, id, &mut tables.jmeter_runs),
         }
     }
 }

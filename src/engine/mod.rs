@@ -50,6 +50,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub use report::{FINDINGS_KEY, Findings, SEG99_KEY, Summary, TokenExpiry, TokenExpiryCause};
+pub(crate) use safety::{MAX_DURATION, resolve as check_target};
 pub use stats::SecondStats;
 
 /// The first CSV record of `text` (a file's header line, cells trimmed) and how many

@@ -254,8 +254,9 @@ pub(super) fn stop_and_finish(
     finish(shared, scene_id, run)
 }
 
-/// Collects the figures of runs that have ended.
+/// Collects the figures of runs that have ended (JMeter runs included).
 pub(crate) fn reap(shared: &Shared) {
+    super::jmeter_runs::reap(shared);
     let done: Vec<(String, Active)> = {
         let mut active = shared.runs.lock();
         let finished: Vec<String> = active
@@ -277,6 +278,7 @@ pub(crate) fn reap(shared: &Shared) {
 
 /// Stops every run (server shutdown), recording what they measured.
 pub(crate) fn stop_all(shared: &Shared) {
+    super::jmeter_runs::stop_all(shared);
     let all: Vec<(String, Active)> = shared.runs.lock().drain().collect();
     for (scene_id, run) in all {
         let _ = stop_and_finish(shared, &scene_id, run);

@@ -11,6 +11,8 @@ mod baselines;
 mod debug;
 mod envs;
 mod jmeter;
+mod jmeter_reports;
+pub(crate) mod jmeter_runs;
 pub(crate) mod lifecycle;
 mod regions;
 mod reports;
@@ -88,17 +90,17 @@ pub(crate) static ROUTES: &[Route] = &[
     read("GetOpenJMeterScene", jmeter::get),
     read("ListOpenJMeterScenes", jmeter::list),
     write("RemoveOpenJMeterScene", jmeter::remove),
-    write("StartTestingJMeterScene", jmeter::start_testing),
-    write("StopTestingJMeterScene", jmeter::stop_testing),
-    write("StartDebuggingJMeterScene", jmeter::start_debugging),
-    write("StopDebuggingJMeterScene", jmeter::stop_debugging),
-    write("AdjustJMeterSceneSpeed", jmeter::adjust_speed),
-    read("GetJMeterSceneRunningData", jmeter::running_data),
-    read("GetJMeterLogs", jmeter::logs),
-    read("GetJMeterSampleMetrics", jmeter::sample_metrics),
-    read("GetJMeterSamplingLogs", jmeter::sampling_logs),
-    read("GetJMeterReportDetails", jmeter::report_details),
-    read("ListJMeterReports", jmeter::list_reports),
+    write("StartTestingJMeterScene", jmeter_runs::start_testing),
+    write("StopTestingJMeterScene", jmeter_runs::stop_testing),
+    write("StartDebuggingJMeterScene", jmeter_runs::start_debugging),
+    write("StopDebuggingJMeterScene", jmeter_runs::stop_debugging),
+    write("AdjustJMeterSceneSpeed", jmeter_runs::adjust_speed),
+    read("GetJMeterSceneRunningData", jmeter_runs::running_data),
+    read("GetJMeterLogs", jmeter_reports::logs),
+    read("GetJMeterSampleMetrics", jmeter_reports::sample_metrics),
+    read("GetJMeterSamplingLogs", jmeter_reports::sampling_logs),
+    read("GetJMeterReportDetails", jmeter_reports::details),
+    read("ListJMeterReports", jmeter_reports::list),
     // Environments
     write("SaveEnv", envs::save),
     read("ListEnvs", envs::list),
