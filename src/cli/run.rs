@@ -943,9 +943,11 @@ impl Progress {
                 bar.set_message(line);
             }
             None if !self.quiet => {
-                let due = self
-                    .last_line
-                    .is_none_or(|last| point.elapsed_s - last >= PLAIN_EVERY);
+                // A clock that went back (a JMeter engine's start time replacing the
+                // start call's) starts the lines again.
+                let due = self.last_line.is_none_or(|last| {
+                    point.elapsed_s - last >= PLAIN_EVERY || point.elapsed_s < last
+                });
                 if due {
                     eprintln!("{}: {line}", self.address);
                     self.last_line = Some(point.elapsed_s);
