@@ -191,6 +191,36 @@ mod tests {
     }
 
     #[test]
+    fn a_jmeter_report_renders_with_its_address_and_samplers() {
+        let groups = [ThreadGroup {
+            name: "buyers".into(),
+            samplers: vec!["list orders".into()],
+        }];
+        let thresholds = [
+            Threshold::Scene("p99 < 20ms".into()),
+            Threshold::Scoped(ScopedThreshold {
+                assertion: "error_rate < 0.5%".into(),
+                chain: "buyers".into(),
+                step: Some("list orders".into()),
+            }),
+        ];
+        let report = build(
+            id(),
+            Ending::Stopped {
+                by: "Ctrl-C".into(),
+            },
+            &details(),
+            &groups,
+            &thresholds,
+        );
+        insta::assert_snapshot!(crate::report::render::text(&report));
+        insta::assert_snapshot!(crate::report::render::markdown(&report));
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::render::json(&report)).expect("json");
+        assert_eq!(json["kind"], "jmeter_scene");
+    }
+
+    #[test]
     fn a_rate_without_counts_is_read_as_a_percentage_above_one() {
         assert_eq!(success_rate(None, None, Some(99.5)), Some(0.995));
         assert_eq!(success_rate(None, None, Some(0.9)), Some(0.9));
