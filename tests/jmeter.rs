@@ -16,8 +16,7 @@ use std::process::Output;
 
 use crate::jmeter_run::{Target, applied_scene, jmeter_available};
 use crate::util::{
-    Backend, repo, run, start_backend, start_backend_with, start_backend_with_env, stderr,
-    stdout,
+    Backend, repo, run, start_backend, start_backend_with, start_backend_with_env, stderr, stdout,
 };
 
 /// Every outcome but an error (0, or 2 for changes with `--detailed-exitcode`).
@@ -268,7 +267,17 @@ fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
         ],
     );
 
-    let out = backend.run(work, &["run", "orders-jmx", "--plan", "plan", "--poll-interval", "0.5"]);
+    let out = backend.run(
+        work,
+        &[
+            "run",
+            "orders-jmx",
+            "--plan",
+            "plan",
+            "--poll-interval",
+            "0.5",
+        ],
+    );
     let (report, progress) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{report}{progress}");
     assert!(
@@ -284,7 +293,10 @@ fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
             && report.contains("completed; thresholds passed (3)"),
         "{report}"
     );
-    assert!(report.contains("sampler"), "samplers are the rows: {report}");
+    assert!(
+        report.contains("sampler"),
+        "samplers are the rows: {report}"
+    );
     assert!(report.contains("list orders"), "{report}");
     assert!(report.contains("step buyers/list orders"), "{report}");
 
@@ -292,7 +304,11 @@ fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
     let judged = bundle_json(work, &out, "reports/orders-jmx/report.json");
     assert_eq!(judged["kind"], "jmeter_scene");
     let requests = judged["metrics"]["AllCount"].as_u64().expect("requests");
-    assert_eq!(requests, target.count(), "the report counts what the target received");
+    assert_eq!(
+        requests,
+        target.count(),
+        "the report counts what the target received"
+    );
     let details = bundle_json(work, &out, "reports/orders-jmx/details.json");
     assert_eq!(details["SamplerMetricsList"][0]["ApiName"], "list orders");
     let samples = bundle_json(work, &out, "reports/orders-jmx/samples.json");
@@ -302,13 +318,28 @@ fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
         .iter()
         .map(|p| p["totalCount"].as_u64().unwrap_or(0))
         .sum();
-    assert_eq!(over_time, requests, "the metrics over time add up to the report");
+    assert_eq!(
+        over_time, requests,
+        "the metrics over time add up to the report"
+    );
     let bundle = crate::util::bundle(work, &out);
-    for file in ["timeline.json", "report.md", "report.html", "junit.xml", "verdicts.json"] {
-        assert!(bundle.join("reports/orders-jmx").join(file).is_file(), "{file}");
+    for file in [
+        "timeline.json",
+        "report.md",
+        "report.html",
+        "junit.xml",
+        "verdicts.json",
+    ] {
+        assert!(
+            bundle.join("reports/orders-jmx").join(file).is_file(),
+            "{file}"
+        );
     }
     let summary = std::fs::read_to_string(bundle.join("summary.md")).expect("summary");
-    assert!(summary.contains("| `jmeter_scene.orders-jmx` | thresholds passed |"), "{summary}");
+    assert!(
+        summary.contains("| `jmeter_scene.orders-jmx` | thresholds passed |"),
+        "{summary}"
+    );
 
     // A threshold that fails: exit 4, a JUnit failure, the JSON report says which.
     with_thresholds(work, &["\"requests < 1\""]);
@@ -326,15 +357,30 @@ fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
             junit.to_str().expect("utf-8 path"),
         ],
     );
-    assert_eq!(out.status.code(), Some(4), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("error: thresholds failed (exit code 4)"));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
     let run = &json["runs"][0];
-    assert_eq!((&run["kind"], &run["scene"]), (&"jmeter_scene".into(), &"orders-jmx".into()));
+    assert_eq!(
+        (&run["kind"], &run["scene"]),
+        (&"jmeter_scene".into(), &"orders-jmx".into())
+    );
     assert_eq!(run["verdicts"][0]["status"], "failed", "{run}");
     let xml = std::fs::read_to_string(&junit).expect("junit");
-    assert!(xml.contains("<testsuite name=\"ptsplan.orders-jmx\" tests=\"1\" failures=\"1\""), "{xml}");
-    assert!(xml.contains("jmeter_scene.orders-jmx (orders-jmx), report "), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"ptsplan.orders-jmx\" tests=\"1\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("jmeter_scene.orders-jmx (orders-jmx), report "),
+        "{xml}"
+    );
 }
 
 #[test]
@@ -342,15 +388,60 @@ fn ctrl_c_stops_a_jmeter_run_on_the_backend_and_it_is_reported_as_stopped() {
     if !jmeter_available() {
         return;
     }
-    use std::io::{BufRead, BufReader};
     let target = Target::start();
     let backend = start_backend();
     let dir = tempfile::tempdir().expect("dir");
     let work = dir.path();
     applied_scene(&backend, work, &target, 120);
     with_thresholds(work, &["\"p99 < 5s\""]);
+    let (out, progress) = interrupted_once_loaded(
+        &backend,
+        work,
+        &target,
+        &[
+            "run",
+            "orders-jmx",
+            "--plan",
+            "plan",
+            "--poll-interval",
+            "0.2",
+        ],
+    );
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(130), "{report}{progress}");
+    assert!(
+        progress.contains("jmeter_scene.orders-jmx: stopping the scene on the backend…"),
+        "{progress}"
+    );
+    assert!(
+        progress.contains("jmeter_scene.orders-jmx stopped on the backend (Ctrl-C)."),
+        "{progress}"
+    );
+    assert!(report.contains("stopped (Ctrl-C)"), "{report}");
+    let status = backend.run(work, &["status", "orders-jmx", "--plan", "plan"]);
+    assert!(
+        stdout(&status).contains("jmeter_scene.orders-jmx (orders-jmx, "),
+        "{}",
+        all(&status)
+    );
+    assert!(
+        stdout(&status).trim_end().ends_with(": STOPPED"),
+        "{}",
+        all(&status)
+    );
+}
+
+/// Runs `ptsplan ARGS` against `backend` and sends it Ctrl-C (SIGINT) once its JMeter run
+/// sends load to `target`; its output and everything it printed on stderr.
+fn interrupted_once_loaded(
+    backend: &Backend,
+    work: &Path,
+    target: &Target,
+    args: &[&str],
+) -> (Output, String) {
+    use std::io::{BufRead, BufReader};
     let mut child = crate::util::ptsplan(work)
-        .args(["run", "orders-jmx", "--plan", "plan", "--poll-interval", "0.2"])
+        .args(args)
         .env("PTSPLAN_ENDPOINT", &backend.endpoint)
         .env("ALICLOUD_ACCESS_KEY_ID", &backend.key_id)
         .env("ALICLOUD_ACCESS_KEY_SECRET", &backend.key_secret)
@@ -361,7 +452,6 @@ fn ctrl_c_stops_a_jmeter_run_on_the_backend_and_it_is_reported_as_stopped() {
         .expect("ptsplan runs");
     let mut progress = String::new();
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    // Interrupted once JMeter sends load (a progress line with requests).
     for line in lines.by_ref().map_while(Result::ok) {
         progress.push_str(&line);
         progress.push('\n');
@@ -369,6 +459,7 @@ fn ctrl_c_stops_a_jmeter_run_on_the_backend_and_it_is_reported_as_stopped() {
             break;
         }
     }
+    assert!(progress.contains("load started"), "{progress}");
     while target.count() == 0 {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -381,15 +472,51 @@ fn ctrl_c_stops_a_jmeter_run_on_the_backend_and_it_is_reported_as_stopped() {
         progress.push_str(&line);
         progress.push('\n');
     }
-    let out = child.wait_with_output().expect("ptsplan ends");
+    (child.wait_with_output().expect("ptsplan ends"), progress)
+}
+
+#[test]
+fn apply_run_runs_a_jmeter_scene_by_its_run_policy() {
+    if !jmeter_available() {
+        return;
+    }
+    let target = Target::start();
+    let backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    let work = dir.path();
+    applied_scene(&backend, work, &target, 120);
+    let plan = work.join("plan/jmeter.yaml");
+    let yaml = std::fs::read_to_string(&plan).expect("plan");
+    std::fs::write(&plan, yaml + "    run: on_apply\n").expect("edit");
+    // The plan proposes the run; the apply puts the planned load back, then runs it
+    // (interrupted here: the planned run lasts two minutes).
+    let out = backend.run(work, &["plan", "plan", "--run"]);
+    assert!(
+        stdout(&out).contains("jmeter_scene.orders-jmx"),
+        "{}",
+        all(&out)
+    );
+    assert!(stdout(&out).contains("1 to run"), "{}", all(&out));
+    let (out, progress) = interrupted_once_loaded(
+        &backend,
+        work,
+        &target,
+        &["apply", "plan", "--auto-approve", "--run"],
+    );
     let report = stdout(&out);
     assert_eq!(out.status.code(), Some(130), "{report}{progress}");
-    assert!(progress.contains("jmeter_scene.orders-jmx: stopping the scene on the backend…"), "{progress}");
-    assert!(progress.contains("jmeter_scene.orders-jmx stopped on the backend (Ctrl-C)."), "{progress}");
-    assert!(report.contains("stopped (Ctrl-C)"), "{report}");
-    let status = backend.run(work, &["status", "orders-jmx", "--plan", "plan"]);
-    assert!(stdout(&status).contains("jmeter_scene.orders-jmx (orders-jmx, "), "{}", all(&status));
-    assert!(stdout(&status).trim_end().ends_with(": STOPPED"), "{}", all(&status));
+    assert!(
+        report.contains("Apply complete! 0 created, 1 updated"),
+        "{report}"
+    );
+    assert!(
+        report.contains("jmeter_scene.orders-jmx (orders-jmx): report ")
+            && report.contains("stopped (Ctrl-C)"),
+        "{report}"
+    );
+    let bundle = crate::util::bundle(work, &out);
+    assert!(bundle.join("journal.jsonl").is_file());
+    assert!(bundle.join("reports/orders-jmx/report.json").is_file());
 }
 
 #[test]
@@ -409,13 +536,18 @@ fn a_detached_jmeter_run_shows_in_status_and_stops_by_its_key() {
     let out = backend.run(work, &["status", "--plan", "plan"]);
     let shown = stdout(&out);
     assert!(
-        shown.contains(&format!("jmeter_scene.orders-jmx (orders-jmx, ")) && shown.contains(&format!("RUNNING (report {report_id}")),
+        shown.contains(&format!("jmeter_scene.orders-jmx (orders-jmx, "))
+            && shown.contains(&format!("RUNNING (report {report_id}")),
         "{}",
         all(&out)
     );
     let again = backend.run(work, &["run", "orders-jmx", "--plan", "plan"]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("jmeter_scene.orders-jmx is already running"), "{}", all(&again));
+    assert!(
+        stderr(&again).contains("jmeter_scene.orders-jmx is already running"),
+        "{}",
+        all(&again)
+    );
     let out = backend.run(work, &["stop", "jmeter_scene.orders-jmx", "--plan", "plan"]);
     assert!(out.status.success(), "{}", all(&out));
     assert!(stdout(&out).contains("): stopped"), "{}", all(&out));
@@ -438,8 +570,16 @@ fn a_saved_plan_carries_jmeter_changes_and_a_stale_one_is_refused() {
     assert!(saved.contains("\"data_files\""), "{saved}");
     let out = backend.run(work, &["apply", "plan.json"]);
     assert!(out.status.success(), "{}", all(&out));
-    assert!(stderr(&out).contains("data file orders.jmx: uploaded"), "{}", all(&out));
-    assert!(stdout(&out).contains("Apply complete! 2 created"), "{}", all(&out));
+    assert!(
+        stderr(&out).contains("data file orders.jmx: uploaded"),
+        "{}",
+        all(&out)
+    );
+    assert!(
+        stdout(&out).contains("Apply complete! 2 created"),
+        "{}",
+        all(&out)
+    );
     no_changes(&backend, work, "plan");
 
     // A change saved, then the scene changed by another apply: the saved plan is stale.
@@ -455,7 +595,10 @@ fn a_saved_plan_carries_jmeter_changes_and_a_stale_one_is_refused() {
     let out = backend.run(work, &["apply", "stale.json"]);
     assert_eq!(out.status.code(), Some(3), "{}", all(&out));
     let err = stderr(&out);
-    assert!(err.contains("jmeter_scene.orders-jmx: was changed (fingerprint"), "{err}");
+    assert!(
+        err.contains("jmeter_scene.orders-jmx: was changed (fingerprint"),
+        "{err}"
+    );
 
     // A data file edited after saving is refused before anything is sent.
     let out = backend.run(work, &["plan", "plan", "-o", "edited.json"]);
@@ -463,7 +606,11 @@ fn a_saved_plan_carries_jmeter_changes_and_a_stale_one_is_refused() {
     std::fs::write(&script, text.replace("orders?user=", "orders?who=")).expect("edit");
     let out = backend.run(work, &["apply", "edited.json"]);
     assert_eq!(out.status.code(), Some(1), "{}", all(&out));
-    assert!(stderr(&out).contains("changed since the plan was saved"), "{}", all(&out));
+    assert!(
+        stderr(&out).contains("changed since the plan was saved"),
+        "{}",
+        all(&out)
+    );
 }
 
 #[test]
@@ -478,8 +625,16 @@ fn a_lost_answer_on_an_environment_or_jmeter_scene_step_is_decided_by_reading_ba
         example(work);
         let out = backend.run(work, &["apply", "plan", "--auto-approve"]);
         assert!(out.status.success(), "{fault}: {}", all(&out));
-        assert!(stdout(&out).contains("Apply complete! 2 created"), "{}", all(&out));
-        assert!(all(&out).contains("decided by reading the live state"), "{}", all(&out));
+        assert!(
+            stdout(&out).contains("Apply complete! 2 created"),
+            "{}",
+            all(&out)
+        );
+        assert!(
+            all(&out).contains("decided by reading the live state"),
+            "{}",
+            all(&out)
+        );
         let journal = journal_with(work, "orders-jmx");
         let resolved: Vec<&serde_json::Value> = journal
             .iter()

@@ -125,7 +125,9 @@ pub(super) async fn run_step(
             applied_fingerprint: applied,
             ..done(Outcome::Ok, new_id, None)
         },
-        Err(error @ ApiError::OutcomeUnknown { .. }) => resolve(cx, step, id, applied, &error).await,
+        Err(error @ ApiError::OutcomeUnknown { .. }) => {
+            resolve(cx, step, id, applied, &error).await
+        }
         Err(error) => Done {
             request_id: match &error {
                 ApiError::Api { request_id, .. } => request_id.clone(),
@@ -171,7 +173,13 @@ async fn resolve(
                     .iter()
                     .find(|l| id.is_some() && l.env.env_id == id)
             })
-            .map(|l| (l.env.env_id.clone(), fingerprint(&jmeter::env_view(&l.env)), false)),
+            .map(|l| {
+                (
+                    l.env.env_id.clone(),
+                    fingerprint(&jmeter::env_view(&l.env)),
+                    false,
+                )
+            }),
         _ => read
             .owned_scene(cx.workspace, &step.key)
             .or_else(|| {

@@ -111,8 +111,12 @@ pub fn proposal(
                     .map(|l| (l.scene.scene_id.clone(), super::fingerprint(&l.scene)))
             } else {
                 // The fresh plan found it (owned, or adopted by id) unless it creates it.
-                now.filter(|c| c.action != Action::Create)
-                    .map(|c| (c.scene_id.clone(), c.live_fingerprint.clone().unwrap_or_default()))
+                now.filter(|c| c.action != Action::Create).map(|c| {
+                    (
+                        c.scene_id.clone(),
+                        c.live_fingerprint.clone().unwrap_or_default(),
+                    )
+                })
             };
             if let Some(why) = moved_since(scene, current, now) {
                 moved.push(Moved {

@@ -633,11 +633,7 @@ pub(super) fn write_run(bundle: &Bundle, dir: &str, finished: &run::Finished, re
 /// What the backend answered about a JMeter run: details.json (`GetJMeterReportDetails`),
 /// listed.json (its `ListJMeterReports` entry), samples.json (`GetJMeterSampleMetrics`) and
 /// errors.log (the run's error and engine error lines), each when there is one.
-fn write_jmeter(
-    bundle: &Bundle,
-    dir: &str,
-    jmeter: &run::jmeter::Evidence,
-) -> std::io::Result<()> {
+fn write_jmeter(bundle: &Bundle, dir: &str, jmeter: &run::jmeter::Evidence) -> std::io::Result<()> {
     if let Some(details) = &jmeter.details {
         bundle.write_json(&format!("{dir}/details.json"), details)?;
     }
@@ -709,11 +705,7 @@ pub(super) fn write_html(
 }
 
 /// The reports on standard output, in the chosen format.
-fn print_reports(
-    results: &[Ran],
-    format: ReportFormat,
-    redactor: &Redactor,
-) {
+fn print_reports(results: &[Ran], format: ReportFormat, redactor: &Redactor) {
     let mut out = String::new();
     match format {
         ReportFormat::Json => {

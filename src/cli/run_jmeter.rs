@@ -9,8 +9,8 @@
 
 use super::plan::Prepared;
 use super::run::{
-    Progress, Ran, RunFlags, SceneResult, create_bundle, ctrl_c, finish, finished_result,
-    options, until_set,
+    Progress, Ran, RunFlags, SceneResult, create_bundle, ctrl_c, finish, finished_result, options,
+    until_set,
 };
 use super::{Exit, GlobalArgs};
 use crate::api::ApiError;
@@ -130,9 +130,11 @@ fn targets(
                 "{address} is already running; wait for it or `ptsplan stop {key}`"
             ));
         }
-        let changed = prepared.proposal.scenes.iter().any(|c| {
-            c.kind == Kind::JMeterScene && &c.key == key && !c.changes.is_empty()
-        });
+        let changed = prepared
+            .proposal
+            .scenes
+            .iter()
+            .any(|c| c.kind == Kind::JMeterScene && &c.key == key && !c.changes.is_empty());
         if planned_against && changed {
             eprintln!(
                 "warning: {address} on the backend differs from the plan; running it as it is on \
@@ -216,7 +218,14 @@ fn run_targets(
     let (rx, _listener) = ctrl_c(prepared);
     let mut results = Vec::new();
     let interrupted = run_each(global, prepared, &bundle, targets, flags, &rx, &mut results);
-    finish(&bundle, &results, interrupted, flags, meta, &prepared.redactor)
+    finish(
+        &bundle,
+        &results,
+        interrupted,
+        flags,
+        meta,
+        &prepared.redactor,
+    )
 }
 
 /// Runs `targets` one after the other (until Ctrl-C sets `rx`), writing their evidence into
@@ -241,7 +250,10 @@ pub(super) fn run_each(
         let mut interrupted = false;
         let result = match one(global, prepared, target, &options, until_set(rx)) {
             Err(error) => {
-                eprintln!("error: {address} (scene {}) did not run:", target.scene_id());
+                eprintln!(
+                    "error: {address} (scene {}) did not run:",
+                    target.scene_id()
+                );
                 prepared.connection.report(global, &error);
                 SceneResult::NotJudged {
                     stage: "run",
@@ -269,7 +281,10 @@ pub(super) fn run_each(
 /// The run's error and the first engine error lines on stderr.
 fn show_errors(address: &str, dir: &str, evidence: &Evidence, redactor: &Redactor, quiet: bool) {
     if let Some(error) = &evidence.run_error {
-        eprintln!("error: {address}: the run failed on the backend: {}", redactor.redact(error));
+        eprintln!(
+            "error: {address}: the run failed on the backend: {}",
+            redactor.redact(error)
+        );
     }
     if !evidence.error_log.is_empty() && !quiet {
         eprintln!(

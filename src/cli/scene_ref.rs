@@ -113,7 +113,9 @@ impl Session {
         let workspace = self.workspace.as_deref();
         let jmeter = |name: &str| -> Result<Found<'_>, Option<String>> {
             let scenes = self.jmeter(global).map_err(|_| None)?;
-            find_jmeter(scenes, workspace, name).map(Found::JMeter).map_err(Some)
+            find_jmeter(scenes, workspace, name)
+                .map(Found::JMeter)
+                .map_err(Some)
         };
         if let Some(key) = name.strip_prefix("jmeter_scene.") {
             return jmeter(key);

@@ -72,8 +72,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
                 let id = scene.scene.scene_id.clone().unwrap_or_default();
                 match runtime.block_on(crate::run::follow::status(&connection.client, &id)) {
                     Ok(status) => {
-                        let status =
-                            status.map_or_else(|| "unknown".to_owned(), |s| s.to_string());
+                        let status = status.map_or_else(|| "unknown".to_owned(), |s| s.to_string());
                         let note = if scene.running && status != "RUNNING" {
                             " (debugging)"
                         } else {
@@ -86,8 +85,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
             }
             Found::JMeter(scene) => {
                 let id = scene.scene.scene_id.clone().unwrap_or_default();
-                match runtime.block_on(crate::run::jmeter::running_data(&connection.client, &id))
-                {
+                match runtime.block_on(crate::run::jmeter::running_data(&connection.client, &id)) {
                     Ok(data) => out.push_str(&format!(
                         "{}: {}\n",
                         jmeter_label(scene),

@@ -562,14 +562,19 @@ mod tests {
             panic!("a JMeter scene");
         };
         assert_eq!(*read_scene, scene);
-        assert!(desired_scene(&path, &saved.scenes[1], &lookup, &mut fresh)
-            .expect("no error")
-            .is_none());
+        assert!(
+            desired_scene(&path, &saved.scenes[1], &lookup, &mut fresh)
+                .expect("no error")
+                .is_none()
+        );
 
         let files = data_files(&saved, dir.path(), &store).expect("unchanged");
         assert_eq!(files[0].address, file.address);
-        std::fs::write(dir.path().join("orders.jmx"), "<jmeterTestPlan>changed</jmeterTestPlan>")
-            .expect("edit");
+        std::fs::write(
+            dir.path().join("orders.jmx"),
+            "<jmeterTestPlan>changed</jmeterTestPlan>",
+        )
+        .expect("edit");
         assert!(matches!(
             data_files(&saved, dir.path(), &store),
             Err(PlanFileError::DataFileChanged { .. })

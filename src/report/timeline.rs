@@ -124,9 +124,7 @@ impl Point {
                             .iter()
                             .find_map(|k| stat.get(*k).and_then(serde_json::Value::as_str))
                             .map(str::to_owned)
-                            .or_else(|| {
-                                number(stat, "samplerId").map(|id| format!("sampler {id}"))
-                            })
+                            .or_else(|| number(stat, "samplerId").map(|id| format!("sampler {id}")))
                             .unwrap_or_default(),
                         rps: number(stat, "tps"),
                         failed_rps: number(stat, "failTps"),
@@ -167,8 +165,7 @@ fn count(stat: &JsonObject, key: &str) -> Option<i64> {
 
 /// Failed samples: `failCount`, else `count - successCount`.
 fn failures(stat: &JsonObject) -> Option<i64> {
-    count(stat, "failCount")
-        .or_else(|| Some(count(stat, "count")? - count(stat, "successCount")?))
+    count(stat, "failCount").or_else(|| Some(count(stat, "count")? - count(stat, "successCount")?))
 }
 
 #[cfg(test)]

@@ -1329,7 +1329,12 @@ impl Validator<'_> {
 
     /// Checks `thresholds` (at `path.thresholds`): each assertion parses, and each scope
     /// names a chain and step of `scopes` (unchecked when its layout is unknown).
-    fn threshold_list(&mut self, path: &Path, thresholds: Option<&[Threshold]>, scopes: &Scopes<'_>) {
+    fn threshold_list(
+        &mut self,
+        path: &Path,
+        thresholds: Option<&[Threshold]>,
+        scopes: &Scopes<'_>,
+    ) {
         for (i, threshold) in thresholds.unwrap_or_default().iter().enumerate() {
             let p = path.key("thresholds").index(i);
             let (text, text_path) = match threshold {

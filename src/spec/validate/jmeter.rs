@@ -218,7 +218,9 @@ impl Validator<'_> {
                         self.err(
                             "plan::jmx",
                             path,
-                            format!("`{file}` holds <{root}>, not a JMeter test plan (<jmeterTestPlan>)"),
+                            format!(
+                                "`{file}` holds <{root}>, not a JMeter test plan (<jmeterTestPlan>)"
+                            ),
                         )
                         .with_help("name the .jmx file JMeter saved"),
                     );
@@ -330,7 +332,13 @@ jmeter_scenes:
         let diags = check(&plan, Some(jmx));
         let found: Vec<(&str, &str, &str)> = diags
             .iter()
-            .map(|d| (d.code, d.path.as_deref().unwrap_or_default(), spanned(&plan, d)))
+            .map(|d| {
+                (
+                    d.code,
+                    d.path.as_deref().unwrap_or_default(),
+                    spanned(&plan, d),
+                )
+            })
             .collect();
         assert_eq!(
             found,
@@ -353,7 +361,11 @@ jmeter_scenes:
             ],
             "{diags:#?}"
         );
-        assert!(diags[1].message.contains("no thread group `buyer` in `orders.jmx`"));
+        assert!(
+            diags[1]
+                .message
+                .contains("no thread group `buyer` in `orders.jmx`")
+        );
         assert_eq!(diags[1].help.as_deref(), Some("did you mean `buyers`?"));
         assert!(
             diags[2]
