@@ -536,7 +536,7 @@ fn a_detached_jmeter_run_shows_in_status_and_stops_by_its_key() {
     let out = backend.run(work, &["status", "--plan", "plan"]);
     let shown = stdout(&out);
     assert!(
-        shown.contains(&format!("jmeter_scene.orders-jmx (orders-jmx, "))
+        shown.contains("jmeter_scene.orders-jmx (orders-jmx, ")
             && shown.contains(&format!("RUNNING (report {report_id}")),
         "{}",
         all(&out)

@@ -69,7 +69,7 @@ pub fn desired_jmeter(
     let (mut envs, mut scenes) = (Vec::new(), Vec::new());
     for entry in &saved.scenes {
         match planfile::desired_jmeter(path, entry, env, redactor)? {
-            Some(planfile::JMeterSide::Env(lowered)) => envs.push(lowered),
+            Some(planfile::JMeterSide::Env(lowered)) => envs.push(*lowered),
             Some(planfile::JMeterSide::Scene(lowered)) => scenes.push(*lowered),
             None => {}
         }

@@ -269,11 +269,11 @@ pub fn desired_jmeter(
         .flatten();
     Ok(match saved.kind {
         Kind::Scene => None,
-        Kind::Environment => Some(JMeterSide::Env(LoweredEnv {
+        Kind::Environment => Some(JMeterSide::Env(Box::new(LoweredEnv {
             key: saved.key.clone(),
             env: serde_json::from_str(&resolved).map_err(invalid)?,
             adopt,
-        })),
+        }))),
         Kind::JMeterScene => Some(JMeterSide::Scene(Box::new(LoweredJMeter {
             key: saved.key.clone(),
             scene: serde_json::from_str(&resolved).map_err(invalid)?,
@@ -292,7 +292,7 @@ pub fn desired_jmeter(
 /// A saved environment or JMeter scene, read back.
 #[derive(Debug, Clone)]
 pub enum JMeterSide {
-    Env(LoweredEnv),
+    Env(Box<LoweredEnv>),
     Scene(Box<LoweredJMeter>),
 }
 
@@ -555,7 +555,7 @@ mod tests {
         else {
             panic!("an environment");
         };
-        assert_eq!(read_env, env);
+        assert_eq!(*read_env, env);
         let Some(JMeterSide::Scene(read_scene)) =
             desired_jmeter(&path, &saved.scenes[1], &lookup, &mut fresh).expect("resolves")
         else {
