@@ -247,17 +247,42 @@ fn bundle_json(work: &Path, out: &Output, name: &str) -> serde_json::Value {
     serde_json::from_str(&text).expect("JSON")
 }
 
-#[test]
-fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
+/// A loopback target, a backend, and the example plan applied there in a work directory
+/// with its scene set to run `seconds` with 2 threads.
+struct Applied {
+    target: Target,
+    backend: Backend,
+    dir: tempfile::TempDir,
+}
+
+/// [`Applied`], or `None` (the test is skipped) when Apache JMeter is not installed.
+fn applied(seconds: i64) -> Option<Applied> {
     if !jmeter_available() {
-        return;
+        return None;
     }
     let target = Target::start();
     let backend = start_backend();
     let dir = tempfile::tempdir().expect("dir");
-    let work = dir.path();
+    applied_scene(&backend, dir.path(), &target, seconds);
+    Some(Applied {
+        target,
+        backend,
+        dir,
+    })
+}
+
+#[test]
+fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
     // Applied as planned, then shortened to 3 s through the API (plans need PTS's 60 s).
-    applied_scene(&backend, work, &target, 3);
+    let Some(Applied {
+        target,
+        backend,
+        dir,
+    }) = applied(3)
+    else {
+        return;
+    };
+    let work = dir.path();
     with_thresholds(
         work,
         &[
@@ -385,14 +410,15 @@ fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
 
 #[test]
 fn ctrl_c_stops_a_jmeter_run_on_the_backend_and_it_is_reported_as_stopped() {
-    if !jmeter_available() {
+    let Some(Applied {
+        target,
+        backend,
+        dir,
+    }) = applied(120)
+    else {
         return;
-    }
-    let target = Target::start();
-    let backend = start_backend();
-    let dir = tempfile::tempdir().expect("dir");
+    };
     let work = dir.path();
-    applied_scene(&backend, work, &target, 120);
     with_thresholds(work, &["\"p99 < 5s\""]);
     let (out, progress) = interrupted_once_loaded(
         &backend,
@@ -477,14 +503,15 @@ fn interrupted_once_loaded(
 
 #[test]
 fn apply_run_runs_a_jmeter_scene_by_its_run_policy() {
-    if !jmeter_available() {
+    let Some(Applied {
+        target,
+        backend,
+        dir,
+    }) = applied(120)
+    else {
         return;
-    }
-    let target = Target::start();
-    let backend = start_backend();
-    let dir = tempfile::tempdir().expect("dir");
+    };
     let work = dir.path();
-    applied_scene(&backend, work, &target, 120);
     let plan = work.join("plan/jmeter.yaml");
     let yaml = std::fs::read_to_string(&plan).expect("plan");
     std::fs::write(&plan, yaml + "    run: on_apply\n").expect("edit");
@@ -521,14 +548,16 @@ fn apply_run_runs_a_jmeter_scene_by_its_run_policy() {
 
 #[test]
 fn a_detached_jmeter_run_shows_in_status_and_stops_by_its_key() {
-    if !jmeter_available() {
+    // The target is kept alive while JMeter sends it load.
+    let Some(Applied {
+        target: _target,
+        backend,
+        dir,
+    }) = applied(120)
+    else {
         return;
-    }
-    let target = Target::start();
-    let backend = start_backend();
-    let dir = tempfile::tempdir().expect("dir");
+    };
     let work = dir.path();
-    applied_scene(&backend, work, &target, 120);
     let out = backend.run(work, &["run", "orders-jmx", "--plan", "plan", "--detach"]);
     assert!(out.status.success(), "{}", all(&out));
     let report_id = stdout(&out).trim().to_owned();

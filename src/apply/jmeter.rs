@@ -138,9 +138,6 @@ pub(super) async fn run_step(
     }
 }
 
-/// How many times a lost answer's resolution reads the JMeter side before giving up.
-const READ_ATTEMPTS: u32 = 5;
-
 /// Decides a step whose answer was lost by reading the environments and JMeter scenes
 /// (never by resending). `applied` is the fingerprint a save stamped.
 async fn resolve(
@@ -222,35 +219,18 @@ async fn resolve(
 }
 
 /// The environments and JMeter scenes as the backend holds them now, with the plan's
-/// desired side (their views depend on it), read again (up to [`READ_ATTEMPTS`] times,
-/// backing off) when a read fails: other steps of the phase may still be in flight.
+/// desired side (their views depend on it), read again while a read fails
+/// ([`super::executor::settled`]): other steps of the phase may still be in flight.
 async fn read_settled(cx: &Context<'_>) -> Result<State, ApiError> {
-    let known: Vec<crate::lower::Jmx> = cx
-        .jmeter
-        .desired_scenes
-        .iter()
-        .filter_map(|d| d.jmx.clone())
-        .collect();
-    let mut pause = Duration::from_millis(100);
-    let mut attempt = 1;
-    loop {
-        match crate::live::read_jmeter(cx.client, None, &known).await {
-            Ok((live_envs, live_scenes)) => {
-                return Ok(State {
-                    desired_envs: cx.jmeter.desired_envs.clone(),
-                    desired_scenes: cx.jmeter.desired_scenes.clone(),
-                    live_envs,
-                    live_scenes,
-                });
-            }
-            Err(error) if attempt >= READ_ATTEMPTS => return Err(error),
-            Err(_) => {
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-                attempt += 1;
-            }
-        }
-    }
+    let known = cx.jmeter.known_scripts();
+    let (live_envs, live_scenes) =
+        super::executor::settled(|| crate::live::read_jmeter(cx.client, None, &known)).await?;
+    Ok(State {
+        desired_envs: cx.jmeter.desired_envs.clone(),
+        desired_scenes: cx.jmeter.desired_scenes.clone(),
+        live_envs,
+        live_scenes,
+    })
 }
 
 fn not_planned(step: &Step) -> String {
@@ -334,12 +314,7 @@ pub(super) async fn verify(cx: &Context<'_>, done: &[Done]) -> Result<Vec<String
     if saved.is_empty() {
         return Ok(Vec::new());
     }
-    let known: Vec<crate::lower::Jmx> = cx
-        .jmeter
-        .desired_scenes
-        .iter()
-        .filter_map(|d| d.jmx.clone())
-        .collect();
+    let known = cx.jmeter.known_scripts();
     let (live_envs, live_scenes) = crate::live::read_jmeter(cx.client, None, &known).await?;
     let read = State {
         live_envs,

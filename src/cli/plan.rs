@@ -309,11 +309,7 @@ pub(super) fn read_jmeter(
         settings.credential.credential.clone(),
     )
     .ok();
-    let known: Vec<crate::lower::Jmx> = state
-        .desired_scenes
-        .iter()
-        .filter_map(|d| d.jmx.clone())
-        .collect();
+    let known = state.known_scripts();
     let read = runtime.block_on(crate::live::read_jmeter(
         &connection.client,
         oss.as_ref(),

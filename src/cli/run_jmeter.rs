@@ -76,12 +76,7 @@ pub(super) fn targets_after_apply(
     prepared: &Prepared,
     keys: &[String],
 ) -> Result<Vec<Target>, Exit> {
-    let known: Vec<crate::lower::Jmx> = prepared
-        .jmeter
-        .desired_scenes
-        .iter()
-        .filter_map(|d| d.jmx.clone())
-        .collect();
+    let known = prepared.jmeter.known_scripts();
     let read = prepared.runtime.block_on(crate::live::read_jmeter(
         &prepared.connection.client,
         None,

@@ -99,6 +99,15 @@ impl State {
         })
     }
 
+    /// The scripts the plan knows as text, by address: a live scene whose script has one of
+    /// these addresses has that text (addresses are content-addressed).
+    pub fn known_scripts(&self) -> Vec<crate::lower::Jmx> {
+        self.desired_scenes
+            .iter()
+            .filter_map(|d| d.jmx.clone())
+            .collect()
+    }
+
     /// Whether the plan or the backend holds any JMeter environment or scene.
     pub fn is_empty(&self) -> bool {
         self.desired_envs.is_empty()
