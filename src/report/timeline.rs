@@ -101,6 +101,9 @@ impl Point {
         let empty = JsonObject::new();
         let now = data.all_sample_stat.as_ref().unwrap_or(&empty);
         let total = full(now);
+        // Before the first sample latencies read 0: they are not known yet.
+        let sampled = count(total, "count").is_some_and(|n| n > 0);
+        let latency = |key| number(total, key).filter(|_| sampled);
         Point {
             elapsed_s: (elapsed_s * 1000.0).round() / 1000.0,
             concurrency: data
@@ -111,9 +114,9 @@ impl Point {
             requests: count(total, "count"),
             failures: failures(total),
             check_failures: None,
-            avg_ms: number(total, "rtAvg"),
-            p90_ms: number(total, "rtSeg90"),
-            p99_ms: number(total, "rtSeg99"),
+            avg_ms: latency("rtAvg"),
+            p90_ms: latency("rtSeg90"),
+            p99_ms: latency("rtSeg99"),
             apis: data
                 .sample_stat_list
                 .iter()
@@ -212,5 +215,12 @@ mod tests {
         assert_eq!(point.apis[0].max_ms, Some(30.0));
         let empty = Point::of_jmeter(1.0, &JMeterRunningData::default());
         assert_eq!((empty.requests, empty.rps), (None, None));
+        let starting = JMeterRunningData {
+            all_sample_stat: Some(stat(serde_json::json!({
+                "fullStat": { "count": 0, "rtSeg99": 0 }
+            }))),
+            ..JMeterRunningData::default()
+        };
+        assert_eq!(Point::of_jmeter(1.0, &starting).p99_ms, None, "nothing measured yet");
     }
 }
