@@ -22,8 +22,11 @@ use crate::redact::Redactor;
 use crate::spec::interpolate::{RefKind, substitute};
 use crate::wire;
 
-/// Version of the saved-plan encoding.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the saved-plan encoding written: 2 added environments, JMeter scenes and data
+/// files (a ptsplan reading format 1 would take their entries for PTS scenes).
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest saved-plan encoding still read (format 1 holds PTS scenes only).
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// A saved plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,7 +99,7 @@ pub enum PlanFileError {
     #[error("{path} is not a ptsplan saved plan: {reason}")]
     Invalid { path: String, reason: String },
     #[error(
-        "{path} was written in saved-plan format {found}; this ptsplan reads format {FORMAT_VERSION}"
+        "{path} was written in saved-plan format {found}; this ptsplan reads formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}"
     )]
     Version { path: String, found: u32 },
     #[error("{path} needs the secret `{name}` in the environment to be applied")]
@@ -309,7 +312,7 @@ pub fn read(path: &Path) -> Result<SavedPlan, PlanFileError> {
             reason: e.to_string(),
         })?;
     let found = probe["format_version"].as_u64().unwrap_or(0);
-    if found != u64::from(FORMAT_VERSION) {
+    if !(u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&found) {
         return Err(PlanFileError::Version {
             path: shown,
             found: u32::try_from(found).unwrap_or(u32::MAX),
@@ -595,6 +598,10 @@ mod tests {
         let err = desired_scene(&path, &saved.scenes[0], &|_| None, &mut Redactor::default())
             .expect_err("no secret");
         assert!(err.to_string().contains("WX_APP_SECRET"));
+        let mut older = saved.clone();
+        older.format_version = 1;
+        std::fs::write(&path, serde_json::to_string(&older).expect("json")).expect("write");
+        assert_eq!(read(&path).expect("format 1 is read").scenes, saved.scenes);
         std::fs::write(&path, r#"{"format_version": 9}"#).expect("write");
         assert!(matches!(
             read(&path),
