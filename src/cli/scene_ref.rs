@@ -259,3 +259,52 @@ pub fn label(live: &Live) -> String {
         None => format!("{name} ({id})"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{self, Marker};
+
+    fn jmeter(id: &str, name: &str, owner: Option<(&str, &str)>) -> LiveJMeter {
+        let marker = owner.map(|(workspace, key)| {
+            Marker {
+                v: 1,
+                workspace: workspace.into(),
+                key: key.into(),
+                ..Marker::default()
+            }
+            .to_property()
+        });
+        LiveJMeter {
+            scene: wire::OpenJMeterScene {
+                scene_id: Some(id.into()),
+                scene_name: Some(name.into()),
+                j_meter_properties: marker.into_iter().collect(),
+                ..wire::OpenJMeterScene::default()
+            },
+            ..LiveJMeter::default()
+        }
+    }
+
+    #[test]
+    fn a_jmeter_scene_is_found_by_key_then_id_then_unique_name() {
+        let live = [
+            jmeter("J1", "orders", Some(("w", "orders-jmx"))),
+            jmeter("J2", "twin", None),
+            jmeter("J3", "twin", None),
+            jmeter("J4", "other-ws", Some(("x", "orders-jmx"))),
+        ];
+        let found = |name: &str| find_jmeter(&live, Some("w"), name).map(jmeter_label);
+        assert_eq!(
+            found("orders-jmx").as_deref(),
+            Ok("jmeter_scene.orders-jmx (orders, J1)")
+        );
+        assert_eq!(found("J2").as_deref(), Ok("twin (J2)"));
+        assert_eq!(
+            found("orders").as_deref(),
+            Ok("jmeter_scene.orders-jmx (orders, J1)")
+        );
+        assert!(found("twin").is_err_and(|e| e.contains("2 JMeter scenes are named `twin`")));
+        assert!(found("nope").is_err_and(|e| e.contains("no JMeter scene `nope`")));
+    }
+}

@@ -221,6 +221,10 @@ mod tests {
             }))),
             ..JMeterRunningData::default()
         };
-        assert_eq!(Point::of_jmeter(1.0, &starting).p99_ms, None, "nothing measured yet");
+        assert_eq!(
+            Point::of_jmeter(1.0, &starting).p99_ms,
+            None,
+            "nothing measured yet"
+        );
     }
 }
