@@ -148,8 +148,8 @@ fn a_csv_token_pool_is_uploaded_once_used_by_a_run_and_planned_as_changed() {
     );
     assert!(!again.contains("uploaded"), "{again}");
 
-    // The stored object is the file, read back over the backend's signed OSS; a wrong key
-    // is refused.
+    // The stored object is the file's rows without its header line (PTS reads every line
+    // of a file as data), read back over the backend's signed OSS; a wrong key is refused.
     let key = format!("ptsplan/data/{first_hash}/tokens.csv");
     let endpoint = Endpoint::parse(&backend.endpoint).expect("endpoint");
     let runtime = runtime();
@@ -160,10 +160,7 @@ fn a_csv_token_pool_is_uploaded_once_used_by_a_run_and_planned_as_changed() {
     )
     .expect("oss client");
     let stored = runtime.block_on(oss.get_object(&key)).expect("get");
-    assert_eq!(
-        stored.as_deref(),
-        Some(&b"token,user\ntok-alpha,u1\ntok-beta,u2\n"[..])
-    );
+    assert_eq!(stored.as_deref(), Some(&b"tok-alpha,u1\ntok-beta,u2\n"[..]));
     let forged = OssClient::new(
         DataStore::default(),
         endpoint,
@@ -175,9 +172,10 @@ fn a_csv_token_pool_is_uploaded_once_used_by_a_run_and_planned_as_changed() {
         other => panic!("a forged signature was not refused: {other:?}"),
     }
 
-    // A run reads the tokens from the backend's OSS.
+    // A run reads the tokens from the backend's OSS, and never the header as a token.
     run_once(&backend);
     let users = target.seen.lock().expect("lock").users.clone();
+    assert!(!users.iter().any(|u| u == "token"), "{users:?}");
     assert!(
         users.iter().any(|u| u == "tok-alpha"),
         "{:?}",

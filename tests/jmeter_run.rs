@@ -1,7 +1,9 @@
 //! JMeter scenes really run on the local backend: the example plan (plans/jmeter) is applied
 //! with its environment pointing at a counting loopback server, started through the API,
 //! followed until it ends, and its report checked against what the server counted; a long
-//! run is stopped mid-way; a script aimed off loopback is refused before JMeter starts.
+//! run is stopped mid-way; a debug run sends one iteration; TPS mode runs with the timer the
+//! backend adds; a script JMeter cannot load ends with its error; JMeter dies with a killed
+//! backend; a script aimed off loopback is refused before JMeter starts.
 //!
 //! They need Apache JMeter and Java (`.ci/run` installs Debian's `jmeter`, `jmeter-http`
 //! and `default-jre-headless`); without them they are skipped with a note, except in CI.
@@ -505,4 +507,78 @@ fn a_script_jmeter_cannot_load_ends_the_run_with_its_error() {
     assert!(message.contains("without running the test"), "{message}");
     assert!(message.contains("Problem loading XML"), "{message}");
     assert_eq!(target.count(), 0);
+}
+
+#[test]
+fn jmeter_ends_with_its_backend_even_when_the_backend_is_killed() {
+    if !jmeter_available() {
+        return;
+    }
+    let target = Target::start();
+    let backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    let scene_id = applied_scene(&backend, dir.path(), &target, 600);
+    let client = client(&backend);
+    call(
+        &client,
+        "StartTestingJMeterScene",
+        &[("SceneId", &scene_id)],
+    );
+    wait_for(&client, &scene_id, "samples", |data| {
+        data["AllSampleStat"]["fullStat"]["count"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+    });
+    // SIGKILL: the backend cannot stop JMeter; the launcher sees its input pipe close. (The
+    // run's duration is longer than the wait, so JMeter ending by itself would not pass.)
+    drop(backend);
+    let deadline = Instant::now() + PATIENCE;
+    let mut last = target.count();
+    loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let now = target.count();
+        if now == last {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "JMeter kept sending load after its backend died ({now} requests)"
+        );
+        last = now;
+    }
+}
+
+#[test]
+fn a_tps_mode_scene_runs_with_its_shared_throughput_timer() {
+    if !jmeter_available() {
+        return;
+    }
+    let target = Target::start();
+    let backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    let scene_id = applied_scene(&backend, dir.path(), &target, 3);
+    let client = client(&backend);
+    let mut scene = call(&client, "GetOpenJMeterScene", &[("SceneId", &scene_id)])["Scene"].clone();
+    scene["Mode"] = json!("tps_mode");
+    scene["MaxRps"] = json!(50);
+    call(
+        &client,
+        "SaveOpenJMeterScene",
+        &[("OpenJMeterScene", &scene.to_string())],
+    );
+    let started = call(
+        &client,
+        "StartTestingJMeterScene",
+        &[("SceneId", &scene_id)],
+    );
+    let report_id = started["ReportId"].as_str().expect("ReportId").to_owned();
+    let end = wait_for(&client, &scene_id, "end of the run", |data| {
+        data["Status"] == "STOPPED" && data["ReportId"] == report_id.as_str()
+    });
+    // JMeter 2.13 loaded the timer the backend added (else the run would have failed).
+    assert_eq!(end["HasError"], false, "{end}");
+    let count = report_count(&client, &report_id);
+    assert!(count > 0);
+    assert_eq!(count, target.count());
 }

@@ -67,6 +67,18 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         prune: args.prune,
         run: args.run,
     };
+    let prepared = match prepare(global, &path, options) {
+        Ok(prepared) => prepared,
+        Err(exit) => return exit,
+    };
+    let exit = show(&args, &prepared);
+    release_at_exit(prepared);
+    exit
+}
+
+/// Prints the proposal as `args` ask, saves it with `--out` and judges `--max-vum` and
+/// `--detailed-exitcode`.
+fn show(args: &Args, prepared: &Prepared) -> Exit {
     let Prepared {
         proposal,
         redactor,
@@ -75,18 +87,15 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         jmeter,
         data_files,
         ..
-    } = match prepare(global, &path, options) {
-        Ok(prepared) => prepared,
-        Err(exit) => return exit,
-    };
+    } = prepared;
     let text = if args.summary {
-        render::one_line_per_scene(&proposal)
+        render::one_line_per_scene(proposal)
     } else {
         match args.format {
-            PlanFormat::Text => render::text(&proposal, &redactor),
-            PlanFormat::Markdown => render::markdown(&proposal, &redactor),
+            PlanFormat::Text => render::text(proposal, redactor),
+            PlanFormat::Markdown => render::markdown(proposal, redactor),
             PlanFormat::Json => {
-                let mut json = serde_json::to_string_pretty(&render::json(&proposal, &redactor))
+                let mut json = serde_json::to_string_pretty(&render::json(proposal, redactor))
                     .unwrap_or_default();
                 json.push('\n');
                 json
@@ -101,12 +110,12 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
     }
     if let Some(out) = &args.out {
         let lowered = plan::planfile::Desired {
-            scenes: &desired,
+            scenes: desired,
             envs: &jmeter.desired_envs,
             jmeter: &jmeter.desired_scenes,
-            files: &data_files,
+            files: data_files,
         };
-        let saved = plan::planfile::save(&workspace, &proposal, lowered, &redactor);
+        let saved = plan::planfile::save(workspace, proposal, lowered, redactor);
         let written = saved
             .map_err(|e| e.to_string())
             .and_then(|saved| serde_json::to_string_pretty(&saved).map_err(|e| e.to_string()))
@@ -189,7 +198,7 @@ pub(super) fn prepare(
             stderr_renderer(global)
                 .render_all(&checked.loaded.diagnostics, &checked.loaded.sources)
         );
-        let (Some(plan_file), Some(Ok(_))) = (&checked.loaded.plan, &checked.lowered) else {
+        let (Some(_), Some(Ok(_))) = (&checked.loaded.plan, &checked.lowered) else {
             if let Some(reading) = &reading {
                 reading.abort();
             }
@@ -211,7 +220,12 @@ pub(super) fn prepare(
                 return Err(connection.report(global, &error));
             }
         };
-        let Some(Ok(lowering)) = checked.lowered else {
+        let Checked {
+            mut loaded,
+            lowered,
+            desired_views,
+        } = checked;
+        let (Some(plan_file), Some(Ok(lowering))) = (loaded.plan.take(), lowered) else {
             return Err(Exit::Error);
         };
         let crate::lower::Lowering {
@@ -233,7 +247,7 @@ pub(super) fn prepare(
         let mut proposal = plan::plan_viewed(
             &plan_file.workspace,
             &desired,
-            &checked.desired_views,
+            &desired_views,
             &live,
             Some(&live_views),
             options,
@@ -260,10 +274,12 @@ pub(super) fn prepare(
                 .notes
                 .extend(refusal.map(|reason| format!("{reason}; apply will refuse")));
         }
+        let files = loaded.files.clone();
+        release_at_exit((loaded, desired_views, live_views));
         Ok(Prepared {
-            files: checked.loaded.files.clone(),
+            files,
             workspace: plan_file.workspace.clone(),
-            plan: plan_file.clone(),
+            plan: plan_file,
             desired,
             redactor,
             connection,
@@ -275,6 +291,13 @@ pub(super) fn prepare(
             jmeter,
         })
     })
+}
+
+/// Leaves `value` to the process exit: freeing a large plan's trees (thousands of JSON values
+/// and YAML nodes) one by one takes longer than the exit that reclaims their memory at once,
+/// and it would sit between the last read and the printed plan (docs/performance.md).
+pub(super) fn release_at_exit<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// The JMeter side of the plan: the desired environments and scenes, and the live ones —

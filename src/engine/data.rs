@@ -64,6 +64,25 @@ impl DataSource {
     }
 }
 
+/// Where the first record of CSV text ends (just after its line break; the text's length
+/// when it has one record or none), read as [`parse_csv`] reads: blank lines before it are
+/// skipped and line breaks inside quotes belong to the cell.
+pub(crate) fn first_record_end(text: &[u8]) -> usize {
+    let mut quoted = false;
+    let mut started = false;
+    for (i, &b) in text.iter().enumerate() {
+        match (quoted, b) {
+            (true, b'"') => quoted = false,
+            (true, _) => {}
+            (false, b'"') => (quoted, started) = (true, true),
+            (false, b'\n') if started => return i + 1,
+            (false, b'\n' | b'\r') => {}
+            (false, _) => started = true,
+        }
+    }
+    text.len()
+}
+
 /// Parses CSV text (RFC 4180: quoted cells with `""` escapes, CRLF or LF); blank lines are
 /// skipped.
 pub(crate) fn parse_csv(text: &[u8]) -> Vec<Vec<Bytes>> {
@@ -111,6 +130,16 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0], ["a", "b,1", "say \"hi\""]);
         assert_eq!(rows[1], ["c", "d", ""]);
+    }
+
+    #[test]
+    fn the_first_record_ends_after_its_line_break_outside_quotes() {
+        let text = b"\r\n\nname,\"note\nwith \"\"break\"\"\"\r\nu1,a\nu2,b\n";
+        let end = first_record_end(text);
+        assert_eq!(&text[end..], b"u1,a\nu2,b\n");
+        assert_eq!(parse_csv(&text[..end]).len(), 1);
+        assert_eq!(first_record_end(b"only,a,header"), 13);
+        assert_eq!(first_record_end(b""), 0);
     }
 
     #[test]

@@ -70,6 +70,12 @@ pub fn csv_outline(text: &[u8]) -> (Vec<String>, usize) {
     (header, rows.len())
 }
 
+/// The records of CSV `text` after its first one (the header line): what a data file is
+/// stored as, since PTS reads every line of a file it is given as data.
+pub fn csv_data_rows(text: &[u8]) -> &[u8] {
+    &text[data::first_record_end(text)..]
+}
+
 use crate::wire;
 use plan::{Mode, Plan};
 use stats::Collector;

@@ -103,7 +103,7 @@ fn properties(
 }
 
 fn oss_file(r: &mut Resolver<'_>, dir: &Path, file: &str, split: bool) -> wire::OssFile {
-    let (name, address) = stored_file(r, dir, file);
+    let (name, address) = stored_file(r, dir, file, crate::oss::Content::Whole);
     let csv = name.to_ascii_lowercase().ends_with(".csv");
     wire::OssFile {
         file_name: Some(name),

@@ -19,7 +19,7 @@ use std::path::Path;
 
 pub use jmeter::{Jmx, LoweredEnv, LoweredJMeter};
 
-use crate::oss::{DataFile, DataStore};
+use crate::oss::{Content, DataFile, DataStore};
 use crate::redact::Redactor;
 use crate::spec::interpolate::{RefKind, substitute};
 use crate::spec::model::{self, *};
@@ -503,7 +503,7 @@ fn body(r: &mut Resolver<'_>, body: &model::Body) -> wire::Body {
 /// the address is the same on every machine and an edited file shows in the plan as a
 /// changed address, never as its rows. The file is remembered for the upload.
 fn file_parameter(r: &mut Resolver<'_>, dir: &Path, file: &str) -> wire::FileParameter {
-    let (name, address) = stored_file(r, dir, file);
+    let (name, address) = stored_file(r, dir, file, Content::DataRows);
     wire::FileParameter {
         file_name: Some(name),
         file_oss_address: Some(address),
@@ -511,16 +511,17 @@ fn file_parameter(r: &mut Resolver<'_>, dir: &Path, file: &str) -> wire::FilePar
     }
 }
 
-/// A file named by the plan → its PTS file name and OSS address (see [`file_parameter`]).
-fn stored_file(r: &mut Resolver<'_>, dir: &Path, file: &str) -> (String, String) {
+/// A file named by the plan → its PTS file name and the OSS address of `content` of it (see
+/// [`file_parameter`]).
+fn stored_file(r: &mut Resolver<'_>, dir: &Path, file: &str, content: Content) -> (String, String) {
     let file = r.text(file);
     let address = if file.contains("://") {
         file.clone()
     } else {
-        match DataFile::read(dir, &file, r.data) {
+        match DataFile::read(dir, &file, content, r.data) {
             Ok(data) => {
                 let address = data.address.clone();
-                if !r.files.iter().any(|f| f.path == data.path) {
+                if !r.files.iter().any(|f| f.key == data.key) {
                     r.files.push(data);
                 }
                 address

@@ -128,6 +128,17 @@ pub fn candidates(address: &str) -> Vec<(String, String)> {
     found
 }
 
+/// What of a local file is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// The file as it is: JMeter scripts and the files they read themselves.
+    Whole,
+    /// A CSV file's records after its header line: the data files and CSV token pools of
+    /// PTS scenes. PTS has no header setting and reads every line of a file as data; the
+    /// header stays in the local file, where the plan names columns by it.
+    DataRows,
+}
+
 /// A local data file named by a plan, as it will be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataFile {
@@ -135,13 +146,15 @@ pub struct DataFile {
     pub path: String,
     /// Where it is read from.
     pub local: PathBuf,
-    /// Lower-case hex SHA-256 of the content.
+    /// What of it is stored.
+    pub content: Content,
+    /// Lower-case hex SHA-256 of what is stored.
     pub sha256: String,
     /// CSV records after the header line.
     pub rows: usize,
     /// The header line's column names.
     pub header: Vec<String>,
-    /// Bytes.
+    /// Bytes stored.
     pub size: u64,
     /// The object key.
     pub key: String,
@@ -150,24 +163,40 @@ pub struct DataFile {
 }
 
 impl DataFile {
-    /// Reads `path` (relative to `dir`) and derives its key and address in `store`.
-    pub fn read(dir: &Path, path: &str, store: &DataStore) -> std::io::Result<DataFile> {
-        use sha2::{Digest, Sha256};
+    /// Reads `path` (relative to `dir`) and derives what of it is stored (`content`), its
+    /// key and its address in `store`.
+    pub fn read(
+        dir: &Path,
+        path: &str,
+        content: Content,
+        store: &DataStore,
+    ) -> std::io::Result<DataFile> {
         let local = dir.join(path);
         let bytes = std::fs::read(&local)?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let stored = stored_part(&bytes, content);
+        let sha256 = sha256_hex(stored);
         let key = key(&sha256, path);
         let (header, records) = crate::engine::csv_outline(&bytes);
         Ok(DataFile {
             path: path.to_owned(),
             local,
+            content,
             rows: records.saturating_sub(1),
             header,
-            size: bytes.len() as u64,
+            size: stored.len() as u64,
             address: store.address(&key),
             key,
             sha256,
         })
+    }
+
+    /// What is stored of the local file as it is now, with the SHA-256 (hex) of it: apply
+    /// compares that hash with the planned one before it uploads.
+    pub fn stored_bytes(&self) -> std::io::Result<(Vec<u8>, String)> {
+        let bytes = std::fs::read(&self.local)?;
+        let stored = stored_part(&bytes, self.content).to_vec();
+        let sha256 = sha256_hex(&stored);
+        Ok((stored, sha256))
     }
 
     /// What people are shown of the file's size: `N rows, ` for a CSV file (records after
@@ -184,6 +213,19 @@ impl DataFile {
     pub fn short_hash(&self) -> &str {
         &self.sha256[..16.min(self.sha256.len())]
     }
+}
+
+/// The part of a file's `bytes` that is stored as `content`.
+fn stored_part(bytes: &[u8], content: Content) -> &[u8] {
+    match content {
+        Content::Whole => bytes,
+        Content::DataRows => crate::engine::csv_data_rows(bytes),
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// The content-addressed key of a file with content hash `sha256` (hex) named `path`:
@@ -286,7 +328,8 @@ mod tests {
     fn a_file_is_read_into_its_address() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("t.csv"), "user,token\nu1,a\nu2,b\n").expect("write");
-        let file = DataFile::read(dir.path(), "t.csv", &DataStore::default()).expect("read");
+        let file = DataFile::read(dir.path(), "t.csv", Content::Whole, &DataStore::default())
+            .expect("read");
         assert_eq!(file.rows, 2);
         assert_eq!(file.size, 21);
         assert_eq!(file.short_hash().len(), 16);
@@ -297,5 +340,24 @@ mod tests {
                 file.short_hash()
             )
         );
+    }
+
+    #[test]
+    fn a_csv_data_file_is_stored_without_its_header_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("t.csv"), "user,token\nu1,a\nu2,b\n").expect("write");
+        let store = DataStore::default();
+        let rows = DataFile::read(dir.path(), "t.csv", Content::DataRows, &store).expect("read");
+        let whole = DataFile::read(dir.path(), "t.csv", Content::Whole, &store).expect("read");
+        assert_eq!((rows.rows, rows.size), (2, 10));
+        assert_eq!(rows.header, ["user", "token"]);
+        assert_ne!(rows.key, whole.key);
+        let (stored, sha256) = rows.stored_bytes().expect("stored");
+        assert_eq!(stored, b"u1,a\nu2,b\n");
+        assert_eq!(sha256, rows.sha256);
+        // A new header alone leaves what is stored, and so the address, as it was.
+        std::fs::write(dir.path().join("t.csv"), "id,tok\nu1,a\nu2,b\n").expect("write");
+        let renamed = DataFile::read(dir.path(), "t.csv", Content::DataRows, &store).expect("read");
+        assert_eq!(renamed.address, rows.address);
     }
 }

@@ -19,6 +19,7 @@ mod upload;
 
 pub use client::{OssClient, OssError};
 pub use data::{
-    DEFAULT_BUCKET, DataFile, DataStore, KEY_PREFIX, ObjectUrl, candidates, key, safe_file_name,
+    Content, DEFAULT_BUCKET, DataFile, DataStore, KEY_PREFIX, ObjectUrl, candidates, key,
+    safe_file_name,
 };
 pub use upload::{Stored, UploadError, upload_missing};

@@ -51,14 +51,10 @@ pub async fn upload_missing<'a>(
         let uploaded = if client.head_object(&file.key).await?.is_some() {
             false
         } else {
-            let bytes = std::fs::read(&file.local).map_err(|source| UploadError::Read {
+            let (bytes, now) = file.stored_bytes().map_err(|source| UploadError::Read {
                 path: file.path.clone(),
                 source,
             })?;
-            let now = {
-                use sha2::{Digest, Sha256};
-                hex::encode(Sha256::digest(&bytes))
-            };
             if now != file.sha256 {
                 return Err(UploadError::Changed {
                     path: file.path.clone(),

@@ -20,6 +20,7 @@ pub use diff::FieldChange;
 pub use jmeter::Kind;
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use crate::lower::Lowered;
 use crate::spec::model::RunPolicy;
@@ -154,12 +155,18 @@ pub fn plan_viewed(
             (m, l, viewed)
         })
         .collect();
+    // The first owned scene of each key, as listed: the one planned against.
+    let mut by_key: HashMap<&str, usize> = HashMap::with_capacity(owned.len());
+    for (index, (marker, _, _)) in owned.iter().enumerate() {
+        by_key.entry(marker.key.as_str()).or_insert(index);
+    }
     let mut out = Plan::default();
     for (lowered, desired_viewed) in desired.iter().zip(desired_views) {
         let name = lowered.scene.scene_name.clone().unwrap_or_default();
         let desired_view = &desired_viewed.view;
-        let Some((marker, current, live_viewed)) =
-            owned.iter().find(|(m, _, _)| m.key == lowered.key)
+        let Some((marker, current, live_viewed)) = by_key
+            .get(lowered.key.as_str())
+            .and_then(|&index| owned.get(index))
         else {
             if let Some(change) = adopt::adoption(workspace, lowered, live, options) {
                 out.scenes.push(change);
@@ -189,7 +196,14 @@ pub fn plan_viewed(
             continue;
         };
         let live_fingerprint = live_viewed.fingerprint.clone();
-        let mut changes = diff::diff(&live_viewed.view, desired_view);
+        // Most scenes of a plan are unchanged: equal views need no walk.
+        let unchanged =
+            live_fingerprint == desired_viewed.fingerprint && live_viewed.view == *desired_view;
+        let mut changes = if unchanged {
+            Vec::new()
+        } else {
+            diff::diff(&live_viewed.view, desired_view)
+        };
         for change in &mut changes {
             change.forces_replacement = view::forces_replacement(&change.path);
         }
@@ -218,8 +232,9 @@ pub fn plan_viewed(
             run,
         });
     }
+    let desired_keys: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
     for (marker, current, live_viewed) in &owned {
-        if desired.iter().any(|d| d.key == marker.key) {
+        if desired_keys.contains(marker.key.as_str()) {
             continue;
         }
         let name = current.scene.scene_name.clone().unwrap_or_default();

@@ -51,7 +51,11 @@ pub struct SavedDataFile {
     pub path: String,
     /// Where it was read from (relative to the directory `plan` ran in, unless absolute).
     pub local: String,
-    /// Lower-case hex SHA-256 of the content.
+    /// Whether only its CSV records after the header line are stored (PTS data files),
+    /// rather than the whole file (JMeter files).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data_rows: bool,
+    /// Lower-case hex SHA-256 of what is stored.
     pub sha256: String,
     /// The address the objects name it by.
     pub address: String,
@@ -207,6 +211,7 @@ pub fn save(
             .map(|f| SavedDataFile {
                 path: f.path.clone(),
                 local: f.local.display().to_string(),
+                data_rows: f.content == crate::oss::Content::DataRows,
                 sha256: f.sha256.clone(),
                 address: f.address.clone(),
             })
@@ -232,12 +237,18 @@ pub fn data_files(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let mut file = crate::oss::DataFile::read(dir, &name, store).map_err(|source| {
-                PlanFileError::DataFile {
-                    path: f.local.clone(),
-                    source,
-                }
-            })?;
+            let content = if f.data_rows {
+                crate::oss::Content::DataRows
+            } else {
+                crate::oss::Content::Whole
+            };
+            let mut file =
+                crate::oss::DataFile::read(dir, &name, content, store).map_err(|source| {
+                    PlanFileError::DataFile {
+                        path: f.local.clone(),
+                        source,
+                    }
+                })?;
             if file.sha256 != f.sha256 {
                 return Err(PlanFileError::DataFileChanged {
                     path: f.path.clone(),
@@ -539,7 +550,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         std::fs::write(dir.path().join("orders.jmx"), &jmx.text).expect("jmx");
         let store = crate::oss::DataStore::default();
-        let file = crate::oss::DataFile::read(dir.path(), "orders.jmx", &store).expect("file");
+        let file = crate::oss::DataFile::read(
+            dir.path(),
+            "orders.jmx",
+            crate::oss::Content::Whole,
+            &store,
+        )
+        .expect("file");
         let lowered = Desired {
             scenes: &[],
             envs: std::slice::from_ref(&env),

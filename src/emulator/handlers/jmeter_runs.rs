@@ -387,7 +387,7 @@ fn live_data(scene_id: &str, active: &Active) -> JMeterRunningData {
 }
 
 /// At start: JMeter runs left `running` by a previous process are `interrupted` (their
-/// JMeter ends by itself: its thread groups carry the duration).
+/// JMeter exited with that process: see `jmeter::process`).
 pub(crate) fn recover(store: &Store) -> io::Result<()> {
     let now = jiff::Timestamp::now();
     store

@@ -43,8 +43,12 @@ pub(crate) const OUTPUT: &str = "jmeter.out";
 /// The properties file.
 pub(crate) const PROPERTIES: &str = "ptsplan.properties";
 
-/// Threads one local JMeter may run (PTS: 500 per load generator).
+/// Threads per load generator (`AgentCount`), as on PTS.
 pub(crate) const MAX_THREADS_PER_AGENT: i64 = 500;
+
+/// Threads one local JMeter runs at most, whatever `AgentCount` says (each is a Java
+/// thread with its own stack).
+pub(crate) const MAX_LOCAL_THREADS: i64 = 2000;
 
 /// The backend's result settings, after the scene's properties so that they win: CSV with a
 /// header, written as samples complete, sample start times, failure messages.
@@ -214,6 +218,12 @@ fn load_of(scene: &OpenJMeterScene, debug: bool) -> Result<Load, String> {
              ({MAX_THREADS_PER_AGENT} each)"
         ));
     }
+    if threads > MAX_LOCAL_THREADS {
+        return Err(format!(
+            "Concurrency {threads} is more than one local JMeter runs ({MAX_LOCAL_THREADS} \
+             threads); run this scene on PTS"
+        ));
+    }
     Ok(Load {
         threads,
         ramp_up_s: scene.ramp_up.unwrap_or(0).clamp(0, duration_s),
@@ -326,6 +336,13 @@ mod tests {
         };
         let error = load_of(&crowded, false).expect_err("too many threads");
         assert!(error.contains("500 each"), "{error}");
+        let huge = OpenJMeterScene {
+            concurrency: Some(5000),
+            agent_count: Some(20),
+            ..scene.clone()
+        };
+        let error = load_of(&huge, false).expect_err("too many for one JMeter");
+        assert!(error.contains("2000 threads"), "{error}");
         let endless = OpenJMeterScene {
             duration: None,
             ..scene

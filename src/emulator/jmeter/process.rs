@@ -6,7 +6,9 @@
 //! to the same duration, so JMeter also ends by itself should the backend die). Ending is
 //! JMeter's graceful "Shutdown" (a UDP message to the port it announces: threads finish their
 //! sample), then, after [`GRACE`], a kill. Whatever happens, the process is killed
-//! [`STARTUP_ALLOWANCE`] after the duration, itself at most PTS's longest run.
+//! [`STARTUP_ALLOWANCE`] after the duration, itself at most PTS's longest run. And JMeter
+//! does not outlive the backend: its standard input is a pipe the watcher holds, and the
+//! launcher exits when that pipe closes (the backend exited or was killed).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -84,7 +86,9 @@ impl JMeterRun {
             .args([
                 "-n", "-t", SCRIPT, "-l", RESULTS, "-j", LOG, "-q", PROPERTIES,
             ])
-            .stdin(Stdio::null())
+            // Held open by the watcher and never written: its closing (the backend gone)
+            // makes the launcher exit.
+            .stdin(Stdio::piped())
             .stdout(output)
             .stderr(errors)
             .spawn()
@@ -158,6 +162,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The watcher: tails the JTL until JMeter exits, ending it when it is time.
 fn watch(mut child: Child, dir: &Path, duration: Duration, shared: &Watched) {
+    let _lifeline = child.stdin.take();
     let launched = Instant::now();
     let hard_deadline = launched + duration + STARTUP_ALLOWANCE;
     let mut tail = Tail::new(dir.join(RESULTS));
@@ -310,5 +315,48 @@ impl Tail {
         for sample in &samples {
             stats.add(sample);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jmeters_announcements_give_the_shutdown_port_and_the_start() {
+        let dir = tempfile::tempdir().expect("dir");
+        let output = dir.path().join(OUTPUT);
+        let mut announced = Announced::default();
+        announced.read(&output);
+        assert_eq!((announced.port, announced.started_ms), (None, None));
+        std::fs::write(
+            &output,
+            "Created the tree successfully using test.jmx\n\
+             Starting the test @ Mon Nov 23 17:36:23 UTC 2026 (1795455383457)\n\
+             Waiting for possible shutdown message on port 4446\n",
+        )
+        .expect("write");
+        announced.read(&output);
+        assert_eq!(announced.port, Some(4446));
+        assert_eq!(announced.started_ms, Some(1_795_455_383_457));
+    }
+
+    #[test]
+    fn a_failure_quotes_jmeters_error_lines() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join(OUTPUT),
+            "INFO jmeter.s: Using SaveService properties version 2.8\n\
+             Error in NonGUIDriver java.lang.IllegalArgumentException: Problem loading XML\n\
+             ---- Debugging information ----\n",
+        )
+        .expect("write");
+        let text = failure(dir.path(), "exit status: 0");
+        assert!(
+            text.starts_with("JMeter ended (exit status: 0) without running the test"),
+            "{text}"
+        );
+        assert!(text.contains("\nError in NonGUIDriver"), "{text}");
+        assert!(!text.contains("SaveService"), "{text}");
     }
 }
