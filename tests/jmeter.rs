@@ -4,11 +4,20 @@
 //! imported files (adoption) → "No changes" again; `run` of a JMeter scene on a local
 //! backend without Apache JMeter fails with the clear error; the example plan plans/jmeter
 //! validates. Real local JMeter runs are in `jmeter_run`.
+//!
+//! `ptsplan` driving JMeter scenes like PTS scenes: `run KEY` follows a real local JMeter run
+//! to its end and judges its thresholds (exit 0, then 4 with JUnit), Ctrl-C stops it (exit
+//! 130), `run --detach` / `status` / `stop` take its key; saved plans carry environments and
+//! JMeter scenes (applied as reviewed, refused when stale); a lost answer on their apply
+//! steps is decided by reading back.
 
 use std::path::Path;
 use std::process::Output;
 
-use crate::util::{Backend, repo, run, start_backend, start_backend_with_env, stderr, stdout};
+use crate::jmeter_run::{Target, applied_scene, jmeter_available};
+use crate::util::{
+    Backend, repo, run, start_backend, start_backend_with, start_backend_with_env, stderr, stdout,
+};
 
 /// Every outcome but an error (0, or 2 for changes with `--detailed-exitcode`).
 fn ok(out: &Output) -> (String, String) {
@@ -212,4 +221,461 @@ fn the_jmeter_example_plan_is_valid() {
         "{}",
         stdout(&out)
     );
+}
+
+/// Adds `thresholds` (YAML list items) to the example scene of `work/plan` (the last entry
+/// of the file). Thresholds are not sent to the backend: the plan does not change.
+fn with_thresholds(work: &Path, thresholds: &[&str]) {
+    let file = work.join("plan/jmeter.yaml");
+    let mut text = std::fs::read_to_string(&file).expect("plan");
+    text = text
+        .lines()
+        .take_while(|l| !l.starts_with("    thresholds:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    text.push_str("    thresholds:\n");
+    for t in thresholds {
+        text.push_str(&format!("      - {t}\n"));
+    }
+    std::fs::write(&file, text).expect("edit");
+}
+
+/// The only file named `name` under the bundle printed by `out`, parsed as JSON.
+fn bundle_json(work: &Path, out: &Output, name: &str) -> serde_json::Value {
+    let path = crate::util::bundle(work, out).join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("JSON")
+}
+
+/// A loopback target, a backend, and the example plan applied there in a work directory
+/// with its scene set to run `seconds` with 2 threads.
+struct Applied {
+    target: Target,
+    backend: Backend,
+    dir: tempfile::TempDir,
+}
+
+/// [`Applied`], or `None` (the test is skipped) when Apache JMeter is not installed.
+fn applied(seconds: i64) -> Option<Applied> {
+    if !jmeter_available() {
+        return None;
+    }
+    let target = Target::start();
+    let backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    applied_scene(&backend, dir.path(), &target, seconds);
+    Some(Applied {
+        target,
+        backend,
+        dir,
+    })
+}
+
+#[test]
+fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
+    // Applied as planned, then shortened to 3 s through the API (plans need PTS's 60 s).
+    let Some(Applied {
+        target,
+        backend,
+        dir,
+    }) = applied(3)
+    else {
+        return;
+    };
+    let work = dir.path();
+    with_thresholds(
+        work,
+        &[
+            "\"p99 < 5s\"",
+            "\"success_rate >= 99%\"",
+            "{ assert: \"requests >= 1\", chain: buyers, step: list orders }",
+        ],
+    );
+
+    let out = backend.run(
+        work,
+        &[
+            "run",
+            "orders-jmx",
+            "--plan",
+            "plan",
+            "--poll-interval",
+            "0.5",
+        ],
+    );
+    let (report, progress) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{report}{progress}");
+    assert!(
+        progress.contains("warning: jmeter_scene.orders-jmx on the backend differs from the plan"),
+        "{progress}"
+    );
+    assert!(
+        progress.contains("jmeter_scene.orders-jmx: load started, report id "),
+        "{progress}"
+    );
+    assert!(
+        report.contains("jmeter_scene.orders-jmx (orders-jmx): report ")
+            && report.contains("completed; thresholds passed (3)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("sampler"),
+        "samplers are the rows: {report}"
+    );
+    assert!(report.contains("list orders"), "{report}");
+    assert!(report.contains("step buyers/list orders"), "{report}");
+
+    // The evidence: the report judged, what the backend answered, the timeline, the page.
+    let judged = bundle_json(work, &out, "reports/orders-jmx/report.json");
+    assert_eq!(judged["kind"], "jmeter_scene");
+    let requests = judged["metrics"]["AllCount"].as_u64().expect("requests");
+    assert_eq!(
+        requests,
+        target.count(),
+        "the report counts what the target received"
+    );
+    let details = bundle_json(work, &out, "reports/orders-jmx/details.json");
+    assert_eq!(details["SamplerMetricsList"][0]["ApiName"], "list orders");
+    let samples = bundle_json(work, &out, "reports/orders-jmx/samples.json");
+    let over_time: u64 = samples
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| p["totalCount"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        over_time, requests,
+        "the metrics over time add up to the report"
+    );
+    let bundle = crate::util::bundle(work, &out);
+    for file in [
+        "timeline.json",
+        "report.md",
+        "report.html",
+        "junit.xml",
+        "verdicts.json",
+    ] {
+        assert!(
+            bundle.join("reports/orders-jmx").join(file).is_file(),
+            "{file}"
+        );
+    }
+    let summary = std::fs::read_to_string(bundle.join("summary.md")).expect("summary");
+    assert!(
+        summary.contains("| `jmeter_scene.orders-jmx` | thresholds passed |"),
+        "{summary}"
+    );
+
+    // A threshold that fails: exit 4, a JUnit failure, the JSON report says which.
+    with_thresholds(work, &["\"requests < 1\""]);
+    let junit = work.join("junit.xml");
+    let out = backend.run(
+        work,
+        &[
+            "run",
+            "orders-jmx",
+            "--plan",
+            "plan",
+            "--format",
+            "json",
+            "--junit",
+            junit.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("error: thresholds failed (exit code 4)"));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
+    let run = &json["runs"][0];
+    assert_eq!(
+        (&run["kind"], &run["scene"]),
+        (&"jmeter_scene".into(), &"orders-jmx".into())
+    );
+    assert_eq!(run["verdicts"][0]["status"], "failed", "{run}");
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(
+        xml.contains("<testsuite name=\"ptsplan.orders-jmx\" tests=\"1\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("jmeter_scene.orders-jmx (orders-jmx), report "),
+        "{xml}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_jmeter_run_on_the_backend_and_it_is_reported_as_stopped() {
+    let Some(Applied {
+        target,
+        backend,
+        dir,
+    }) = applied(120)
+    else {
+        return;
+    };
+    let work = dir.path();
+    with_thresholds(work, &["\"p99 < 5s\""]);
+    let (out, progress) = interrupted_once_loaded(
+        &backend,
+        work,
+        &target,
+        &[
+            "run",
+            "orders-jmx",
+            "--plan",
+            "plan",
+            "--poll-interval",
+            "0.2",
+        ],
+    );
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(130), "{report}{progress}");
+    assert!(
+        progress.contains("jmeter_scene.orders-jmx: stopping the scene on the backend…"),
+        "{progress}"
+    );
+    assert!(
+        progress.contains("jmeter_scene.orders-jmx stopped on the backend (Ctrl-C)."),
+        "{progress}"
+    );
+    assert!(report.contains("stopped (Ctrl-C)"), "{report}");
+    let status = backend.run(work, &["status", "orders-jmx", "--plan", "plan"]);
+    assert!(
+        stdout(&status).contains("jmeter_scene.orders-jmx (orders-jmx, "),
+        "{}",
+        all(&status)
+    );
+    assert!(
+        stdout(&status).trim_end().ends_with(": STOPPED"),
+        "{}",
+        all(&status)
+    );
+}
+
+/// Runs `ptsplan ARGS` against `backend` and sends it Ctrl-C (SIGINT) once its JMeter run
+/// sends load to `target`; its output and everything it printed on stderr.
+fn interrupted_once_loaded(
+    backend: &Backend,
+    work: &Path,
+    target: &Target,
+    args: &[&str],
+) -> (Output, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = crate::util::ptsplan(work)
+        .args(args)
+        .env("PTSPLAN_ENDPOINT", &backend.endpoint)
+        .env("ALICLOUD_ACCESS_KEY_ID", &backend.key_id)
+        .env("ALICLOUD_ACCESS_KEY_SECRET", &backend.key_secret)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ptsplan runs");
+    let mut progress = String::new();
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    for line in lines.by_ref().map_while(Result::ok) {
+        progress.push_str(&line);
+        progress.push('\n');
+        if line.contains("load started") {
+            break;
+        }
+    }
+    assert!(progress.contains("load started"), "{progress}");
+    while target.count() == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    for line in lines.map_while(Result::ok) {
+        progress.push_str(&line);
+        progress.push('\n');
+    }
+    (child.wait_with_output().expect("ptsplan ends"), progress)
+}
+
+#[test]
+fn apply_run_runs_a_jmeter_scene_by_its_run_policy() {
+    let Some(Applied {
+        target,
+        backend,
+        dir,
+    }) = applied(120)
+    else {
+        return;
+    };
+    let work = dir.path();
+    let plan = work.join("plan/jmeter.yaml");
+    let yaml = std::fs::read_to_string(&plan).expect("plan");
+    std::fs::write(&plan, yaml + "    run: on_apply\n").expect("edit");
+    // The plan proposes the run; the apply puts the planned load back, then runs it
+    // (interrupted here: the planned run lasts two minutes).
+    let out = backend.run(work, &["plan", "plan", "--run"]);
+    assert!(
+        stdout(&out).contains("jmeter_scene.orders-jmx"),
+        "{}",
+        all(&out)
+    );
+    assert!(stdout(&out).contains("1 to run"), "{}", all(&out));
+    let (out, progress) = interrupted_once_loaded(
+        &backend,
+        work,
+        &target,
+        &["apply", "plan", "--auto-approve", "--run"],
+    );
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(130), "{report}{progress}");
+    assert!(
+        report.contains("Apply complete! 0 created, 1 updated"),
+        "{report}"
+    );
+    assert!(
+        report.contains("jmeter_scene.orders-jmx (orders-jmx): report ")
+            && report.contains("stopped (Ctrl-C)"),
+        "{report}"
+    );
+    let bundle = crate::util::bundle(work, &out);
+    assert!(bundle.join("journal.jsonl").is_file());
+    assert!(bundle.join("reports/orders-jmx/report.json").is_file());
+}
+
+#[test]
+fn a_detached_jmeter_run_shows_in_status_and_stops_by_its_key() {
+    // The target is kept alive while JMeter sends it load.
+    let Some(Applied {
+        target: _target,
+        backend,
+        dir,
+    }) = applied(120)
+    else {
+        return;
+    };
+    let work = dir.path();
+    let out = backend.run(work, &["run", "orders-jmx", "--plan", "plan", "--detach"]);
+    assert!(out.status.success(), "{}", all(&out));
+    let report_id = stdout(&out).trim().to_owned();
+    assert_eq!(report_id.len(), 8, "the report id: {}", all(&out));
+    let out = backend.run(work, &["status", "--plan", "plan"]);
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("jmeter_scene.orders-jmx (orders-jmx, ")
+            && shown.contains(&format!("RUNNING (report {report_id}")),
+        "{}",
+        all(&out)
+    );
+    let again = backend.run(work, &["run", "orders-jmx", "--plan", "plan"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("jmeter_scene.orders-jmx is already running"),
+        "{}",
+        all(&again)
+    );
+    let out = backend.run(work, &["stop", "jmeter_scene.orders-jmx", "--plan", "plan"]);
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(stdout(&out).contains("): stopped"), "{}", all(&out));
+    let out = backend.run(work, &["stop", "orders-jmx", "--plan", "plan"]);
+    assert!(stdout(&out).contains("): not running"), "{}", all(&out));
+}
+
+#[test]
+fn a_saved_plan_carries_jmeter_changes_and_a_stale_one_is_refused() {
+    let backend = start_backend();
+    let dir = tempfile::tempdir().expect("dir");
+    let work = dir.path();
+    example(work);
+    // Saved, then applied as reviewed: the environment and the scene are created, the
+    // script and the CSV file stored first.
+    let out = backend.run(work, &["plan", "plan", "-o", "plan.json"]);
+    assert!(out.status.success(), "{}", all(&out));
+    let saved = std::fs::read_to_string(work.join("plan.json")).expect("saved");
+    assert!(saved.contains("\"kind\": \"jmeter_scene\""), "{saved}");
+    assert!(saved.contains("\"data_files\""), "{saved}");
+    let out = backend.run(work, &["apply", "plan.json"]);
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(
+        stderr(&out).contains("data file orders.jmx: uploaded"),
+        "{}",
+        all(&out)
+    );
+    assert!(
+        stdout(&out).contains("Apply complete! 2 created"),
+        "{}",
+        all(&out)
+    );
+    no_changes(&backend, work, "plan");
+
+    // A change saved, then the scene changed by another apply: the saved plan is stale.
+    let script = work.join("plan/orders.jmx");
+    let text = std::fs::read_to_string(&script).expect("jmx");
+    std::fs::write(&script, text.replace("orders?user=", "orders?buyer=")).expect("edit");
+    let out = backend.run(work, &["plan", "plan", "-o", "stale.json"]);
+    assert!(out.status.success(), "{}", all(&out));
+    let plan = work.join("plan/jmeter.yaml");
+    let yaml = std::fs::read_to_string(&plan).expect("plan");
+    std::fs::write(&plan, yaml.replace("threads: 5", "threads: 6")).expect("edit");
+    ok(&backend.run(work, &["apply", "plan", "--auto-approve"]));
+    let out = backend.run(work, &["apply", "stale.json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", all(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("jmeter_scene.orders-jmx: was changed (fingerprint"),
+        "{err}"
+    );
+
+    // A data file edited after saving is refused before anything is sent.
+    let out = backend.run(work, &["plan", "plan", "-o", "edited.json"]);
+    assert!(out.status.success(), "{}", all(&out));
+    std::fs::write(&script, text.replace("orders?user=", "orders?who=")).expect("edit");
+    let out = backend.run(work, &["apply", "edited.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    assert!(
+        stderr(&out).contains("changed since the plan was saved"),
+        "{}",
+        all(&out)
+    );
+}
+
+#[test]
+fn a_lost_answer_on_an_environment_or_jmeter_scene_step_is_decided_by_reading_back() {
+    // Mutation 1 saves the environment, mutation 2 the scene; each is applied, then its
+    // connection is closed without an answer.
+    for mutation in ["1", "2"] {
+        let fault = format!("drop-after-mutation={mutation}");
+        let backend = start_backend_with(&["--fault", &fault]);
+        let dir = tempfile::tempdir().expect("dir");
+        let work = dir.path();
+        example(work);
+        let out = backend.run(work, &["apply", "plan", "--auto-approve"]);
+        assert!(out.status.success(), "{fault}: {}", all(&out));
+        assert!(
+            stdout(&out).contains("Apply complete! 2 created"),
+            "{}",
+            all(&out)
+        );
+        assert!(
+            all(&out).contains("decided by reading the live state"),
+            "{}",
+            all(&out)
+        );
+        let journal = journal_with(work, "orders-jmx");
+        let resolved: Vec<&serde_json::Value> = journal
+            .iter()
+            .filter(|r| r["record"] == "outcome" && r["resolved_by_read"] == true)
+            .collect();
+        assert_eq!(resolved.len(), 1, "{fault}: {journal:#?}");
+        assert_eq!(resolved[0]["outcome"], "ok");
+        assert_eq!(resolved[0]["step"].as_u64(), mutation.parse().ok());
+        no_changes(&backend, work, "plan");
+    }
+}
+
+fn all(out: &Output) -> String {
+    crate::util::all(out)
 }

@@ -26,7 +26,7 @@ use crate::util::{Backend, repo, start_backend, stderr, stdout};
 const PATIENCE: Duration = Duration::from_secs(180);
 
 /// Whether JMeter can run here; `false` (after saying why) when the tests are skipped.
-fn jmeter_available() -> bool {
+pub(crate) fn jmeter_available() -> bool {
     if std::env::var("PTSPLAN_SKIP_JMETER").is_ok_and(|v| v == "1") {
         eprintln!("skipped the local JMeter runs: PTSPLAN_SKIP_JMETER=1");
         return false;
@@ -47,14 +47,14 @@ fn jmeter_available() -> bool {
 }
 
 /// A loopback HTTP/1.1 server answering `{}` to everything and counting requests.
-struct Target {
+pub(crate) struct Target {
     addr: SocketAddr,
     requests: Arc<AtomicU64>,
     closed: Arc<AtomicBool>,
 }
 
 impl Target {
-    fn start() -> Target {
+    pub(crate) fn start() -> Target {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let requests = Arc::new(AtomicU64::new(0));
@@ -77,7 +77,7 @@ impl Target {
         }
     }
 
-    fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
     }
 }
@@ -130,7 +130,7 @@ fn serve(stream: TcpStream, count: &AtomicU64) {
 }
 
 /// A client signing with `backend`'s key.
-fn client(backend: &Backend) -> Client {
+pub(crate) fn client(backend: &Backend) -> Client {
     Client {
         credential: Credential::new(&backend.key_id, &backend.key_secret),
         ..Client::new(backend.addr())
@@ -138,7 +138,7 @@ fn client(backend: &Backend) -> Client {
 }
 
 /// Calls `action` and expects success.
-fn call(client: &Client, action: &str, params: &[(&str, &str)]) -> Value {
+pub(crate) fn call(client: &Client, action: &str, params: &[(&str, &str)]) -> Value {
     let answer: Answer = client.call(action, params);
     assert_eq!(answer.status, 200, "{action}: {}", answer.raw);
     answer.body
@@ -147,7 +147,12 @@ fn call(client: &Client, action: &str, params: &[(&str, &str)]) -> Value {
 /// Applies the example plan with its environment pointing at `target`, then sets the
 /// scene's load through the API (the plan's minimum duration is PTS's 60 s; the local
 /// backend runs shorter ones); returns the scene id.
-fn applied_scene(backend: &Backend, work: &Path, target: &Target, duration_s: i64) -> String {
+pub(crate) fn applied_scene(
+    backend: &Backend,
+    work: &Path,
+    target: &Target,
+    duration_s: i64,
+) -> String {
     let plan = work.join("plan");
     std::fs::create_dir_all(&plan).expect("mkdir");
     crate::util::copy_dir(&repo().join("plans/jmeter"), &plan);

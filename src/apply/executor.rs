@@ -411,11 +411,21 @@ async fn resolve(
 /// fails: other steps of the phase may still be in flight, and a scene deleted between the
 /// listing and its `GetPtsScene` makes one read fail. Reads are harmless to repeat.
 async fn read_settled(client: &Client) -> Result<Vec<Live>, ApiError> {
+    settled(|| crate::live::read_all(client)).await
+}
+
+/// `read()`'s answer, asked again (up to [`READ_ATTEMPTS`] times, backing off from 100 ms)
+/// while it fails; for reads only, which are harmless to repeat.
+pub(super) async fn settled<T, F, Fut>(mut read: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
     let mut pause = Duration::from_millis(100);
     let mut attempt = 1;
     loop {
-        match crate::live::read_all(client).await {
-            Ok(live) => return Ok(live),
+        match read().await {
+            Ok(value) => return Ok(value),
             Err(error) if attempt >= READ_ATTEMPTS => return Err(error),
             Err(_) => {
                 tokio::time::sleep(pause).await;

@@ -4,9 +4,12 @@
 //! Journaled and ordered like the steps on PTS scenes (the executor calls [`run_step`]); a
 //! saved environment or scene carries its marker property stamped with the fingerprint of
 //! its view, as PTS scenes do. A JMeter scene is saved with the id of its environment: the
-//! one created or adopted earlier in this apply, else the live one the workspace owns. A
-//! step whose answer was lost is not decided by reading here: it ends `unknown` and stops
-//! the apply (`plan` then shows what took effect).
+//! one created or adopted earlier in this apply, else the live one the workspace owns.
+//!
+//! A step whose answer was lost is never sent again: as for PTS scenes, the environments
+//! and JMeter scenes are read back and the step decided from them ([`resolve`]) — a save
+//! took effect when the thing its marker names has the fingerprint it was stamped with, a
+//! deletion when it is gone, a stop when the scene no longer runs.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -122,13 +125,9 @@ pub(super) async fn run_step(
             applied_fingerprint: applied,
             ..done(Outcome::Ok, new_id, None)
         },
-        Err(error @ ApiError::OutcomeUnknown { .. }) => done(
-            Outcome::Unknown,
-            id,
-            Some(format!(
-                "{error}; it is not sent again (run `ptsplan plan` to see whether it took effect)"
-            )),
-        ),
+        Err(error @ ApiError::OutcomeUnknown { .. }) => {
+            resolve(cx, step, id, applied, &error).await
+        }
         Err(error) => Done {
             request_id: match &error {
                 ApiError::Api { request_id, .. } => request_id.clone(),
@@ -137,6 +136,101 @@ pub(super) async fn run_step(
             ..done(Outcome::Failed, id, Some(error.to_string()))
         },
     }
+}
+
+/// Decides a step whose answer was lost by reading the environments and JMeter scenes
+/// (never by resending). `applied` is the fingerprint a save stamped.
+async fn resolve(
+    cx: &Context<'_>,
+    step: &Step,
+    id: Option<String>,
+    applied: Option<String>,
+    lost: &ApiError,
+) -> Done {
+    let mut done = Done {
+        resolved_by_read: true,
+        ..Done::of(step, Outcome::Unknown, id.clone(), Some(lost.to_string()))
+    };
+    let read = match read_settled(cx).await {
+        Ok(read) => read,
+        Err(error) => {
+            done.resolved_by_read = false;
+            done.error = Some(format!(
+                "{lost}; reading the JMeter side to resolve it failed: {error} (it is not sent again; `ptsplan plan` shows whether it took effect)"
+            ));
+            return done;
+        }
+    };
+    // The thing as the backend holds it now: (its id, its view's fingerprint, running).
+    let found: Option<(Option<String>, String, bool)> = match step.resource {
+        Kind::Environment => read
+            .owned_env(cx.workspace, &step.key)
+            .or_else(|| {
+                read.live_envs
+                    .iter()
+                    .find(|l| id.is_some() && l.env.env_id == id)
+            })
+            .map(|l| {
+                (
+                    l.env.env_id.clone(),
+                    fingerprint(&jmeter::env_view(&l.env)),
+                    false,
+                )
+            }),
+        _ => read
+            .owned_scene(cx.workspace, &step.key)
+            .or_else(|| {
+                read.live_scenes
+                    .iter()
+                    .find(|l| id.is_some() && l.scene.scene_id == id)
+            })
+            .map(|l| {
+                (
+                    l.scene.scene_id.clone(),
+                    fingerprint(&read.live_scene_view(cx.workspace, l)),
+                    l.running,
+                )
+            }),
+    };
+    let took_effect = match step.kind {
+        StepKind::Create | StepKind::Update => found
+            .as_ref()
+            .is_some_and(|(_, now, _)| applied.as_deref() == Some(now.as_str())),
+        StepKind::Delete => found.is_none(),
+        StepKind::Stop => found.as_ref().is_some_and(|(_, _, running)| !running),
+        StepKind::Start => found.as_ref().is_some_and(|(_, _, running)| *running),
+    };
+    if took_effect {
+        done.outcome = Outcome::Ok;
+        done.error = None;
+        done.applied_fingerprint = applied;
+        if step.kind != StepKind::Delete {
+            done.scene_id = found.and_then(|(id, _, _)| id);
+        } else {
+            done.scene_id = None;
+        }
+    } else {
+        done.outcome = Outcome::Failed;
+        done.error = Some(format!(
+            "{lost}; the live state shows it did not take effect (it is not sent again)"
+        ));
+    }
+    done
+}
+
+/// The environments and JMeter scenes as the backend holds them now, with the plan's
+/// desired side (their views depend on it), read again while a read fails
+/// ([`super::executor::settled`]): other steps of the phase may still be in flight.
+async fn read_settled(cx: &Context<'_>) -> Result<State, ApiError> {
+    let known = cx.jmeter.known_scripts();
+    let (live_envs, live_scenes) =
+        super::executor::settled(|| crate::live::read_jmeter(cx.client, None, &known)).await?;
+    Ok(State {
+        desired_envs: cx.jmeter.desired_envs.clone(),
+        desired_scenes: cx.jmeter.desired_scenes.clone(),
+        live_envs,
+        live_scenes,
+    })
 }
 
 fn not_planned(step: &Step) -> String {
@@ -220,12 +314,7 @@ pub(super) async fn verify(cx: &Context<'_>, done: &[Done]) -> Result<Vec<String
     if saved.is_empty() {
         return Ok(Vec::new());
     }
-    let known: Vec<crate::lower::Jmx> = cx
-        .jmeter
-        .desired_scenes
-        .iter()
-        .filter_map(|d| d.jmx.clone())
-        .collect();
+    let known = cx.jmeter.known_scripts();
     let (live_envs, live_scenes) = crate::live::read_jmeter(cx.client, None, &known).await?;
     let read = State {
         live_envs,

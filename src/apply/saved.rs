@@ -6,11 +6,15 @@
 //! fingerprint stored when the plan was made. A scene changed, created, deleted, replaced
 //! or started/stopped since then makes the plan stale (after Terraform's "saved plan is
 //! stale"): the reviewer approved changes against a state that no longer exists.
+//!
+//! JMeter environments and scenes are checked the same way: the fresh plan of the JMeter
+//! side (made against the live environments and scenes, scripts read back as for `plan`)
+//! gives each one's live fingerprint, compared with the saved one.
 
 use std::path::Path;
 
 use super::owned;
-use crate::lower::Lowered;
+use crate::lower::{Lowered, LoweredEnv, LoweredJMeter};
 use crate::plan::planfile::{self, PlanFileError, SavedPlan};
 use crate::plan::{self, Action, Live, Options, Plan, SceneChange};
 use crate::redact::Redactor;
@@ -19,6 +23,8 @@ use crate::spec::model::RunPolicy;
 /// A scene whose live state moved since the plan was saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moved {
+    /// What it is (a PTS scene, an environment, a JMeter scene).
+    pub kind: crate::plan::Kind,
     /// The scene's key in the plan.
     pub key: String,
     /// What changed, for the message.
@@ -52,34 +58,76 @@ pub fn desired(
     Ok(out)
 }
 
+/// The desired environments and JMeter scenes of `saved` (every one but deletions), their
+/// secret references resolved with `env`; the secrets are registered in `redactor`.
+pub fn desired_jmeter(
+    path: &Path,
+    saved: &SavedPlan,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &mut Redactor,
+) -> Result<(Vec<LoweredEnv>, Vec<LoweredJMeter>), PlanFileError> {
+    let (mut envs, mut scenes) = (Vec::new(), Vec::new());
+    for entry in &saved.scenes {
+        match planfile::desired_jmeter(path, entry, env, redactor)? {
+            Some(planfile::JMeterSide::Env(lowered)) => envs.push(*lowered),
+            Some(planfile::JMeterSide::Scene(lowered)) => scenes.push(*lowered),
+            None => {}
+        }
+    }
+    Ok((envs, scenes))
+}
+
 /// The plan to perform: the saved actions, with the field changes computed against `live`
-/// for display. `Err` lists every touched scene whose live state moved (a stale plan).
-pub fn proposal(saved: &SavedPlan, desired: &[Lowered], live: &[Live]) -> Result<Plan, Vec<Moved>> {
+/// (and the JMeter side against `jmeter`, whose desired side is the saved plan's) for
+/// display. `Err` lists every touched scene whose live state moved (a stale plan).
+pub fn proposal(
+    saved: &SavedPlan,
+    desired: &[Lowered],
+    live: &[Live],
+    jmeter: &crate::plan::jmeter::State,
+) -> Result<Plan, Vec<Moved>> {
     let options = Options {
         prune: true,
         run: false,
     };
-    let fresh = plan::plan(&saved.workspace, desired, live, options);
+    let mut fresh = plan::plan(&saved.workspace, desired, live, options);
+    crate::plan::jmeter::plan(&saved.workspace, jmeter, options, &mut fresh);
     let mut moved = Vec::new();
     let mut out = Plan::default();
     for scene in &saved.scenes {
-        let now = fresh.scenes.iter().find(|c| c.key == scene.key);
+        let now = fresh
+            .scenes
+            .iter()
+            .find(|c| c.kind == scene.kind && c.key == scene.key);
         if scene.action != Action::NoOp {
-            // An adopted scene carries no marker of the workspace yet: found by its id.
-            let current = owned(live, &saved.workspace, &scene.key).or_else(|| {
-                let id = scene.scene_id.as_deref()?;
-                live.iter()
-                    .find(|l| l.scene.scene_id.as_deref() == Some(id))
-            });
+            let current = if scene.kind.is_scene() {
+                // An adopted scene carries no marker of the workspace yet: found by its id.
+                owned(live, &saved.workspace, &scene.key)
+                    .or_else(|| {
+                        let id = scene.scene_id.as_deref()?;
+                        live.iter()
+                            .find(|l| l.scene.scene_id.as_deref() == Some(id))
+                    })
+                    .map(|l| (l.scene.scene_id.clone(), super::fingerprint(&l.scene)))
+            } else {
+                // The fresh plan found it (owned, or adopted by id) unless it creates it.
+                now.filter(|c| c.action != Action::Create).map(|c| {
+                    (
+                        c.scene_id.clone(),
+                        c.live_fingerprint.clone().unwrap_or_default(),
+                    )
+                })
+            };
             if let Some(why) = moved_since(scene, current, now) {
                 moved.push(Moved {
+                    kind: scene.kind,
                     key: scene.key.clone(),
                     why,
                 });
             }
         }
         out.scenes.push(SceneChange {
-            kind: crate::plan::Kind::Scene,
+            kind: scene.kind,
             key: scene.key.clone(),
             name: now.map_or_else(|| scene.key.clone(), |c| c.name.clone()),
             action: scene.action,
@@ -97,31 +145,31 @@ pub fn proposal(saved: &SavedPlan, desired: &[Lowered], live: &[Live]) -> Result
     }
 }
 
-/// Why the live scene of `saved` is no longer the one the plan was made from, if it is not.
+/// Why the live thing of `saved` — `current`: its id and fingerprint, when it exists — is
+/// no longer the one the plan was made from, if it is not.
 fn moved_since(
     saved: &planfile::SavedScene,
-    current: Option<&Live>,
+    current: Option<(Option<String>, String)>,
     now: Option<&SceneChange>,
 ) -> Option<String> {
     match (&saved.live_fingerprint, current) {
-        (None, Some(live)) => {
+        (None, Some((id, _))) => {
             return Some(format!(
-                "was to be created, but a scene with its key exists now (id {})",
-                live.scene.scene_id.as_deref().unwrap_or("?")
+                "was to be created, but one with its key exists now (id {})",
+                id.as_deref().unwrap_or("?")
             ));
         }
         (None, None) => return None,
         (Some(_), None) => return Some("was deleted".to_owned()),
-        (Some(planned), Some(live)) => {
-            let read = super::fingerprint(&live.scene);
+        (Some(planned), Some((id, read))) => {
             if read != *planned {
                 return Some(format!("was changed (fingerprint {planned} → {read})"));
             }
-            if live.scene.scene_id != saved.scene_id {
+            if id != saved.scene_id {
                 return Some(format!(
                     "was replaced (id {} → {})",
                     saved.scene_id.as_deref().unwrap_or("?"),
-                    live.scene.scene_id.as_deref().unwrap_or("?")
+                    id.as_deref().unwrap_or("?")
                 ));
             }
         }
@@ -174,17 +222,21 @@ mod tests {
             created_at: "2026-01-01T00:00:00Z".into(),
             workspace: "w".into(),
             scenes: entries,
+            data_files: Vec::new(),
         }
     }
 
     fn entry(key: &str, action: Action, live: Option<&wire::Scene>) -> SavedScene {
         SavedScene {
+            kind: crate::plan::Kind::Scene,
             key: key.into(),
             action,
             run: false,
             scene_id: live.and_then(|l| l.scene_id.clone()),
             live_fingerprint: live.map(super::super::fingerprint),
             desired: None,
+            environment: None,
+            jmx: None,
         }
     }
 
@@ -209,7 +261,7 @@ mod tests {
             scene: old,
             running: false,
         }];
-        let proposal = proposal(&plan, &desired, &live).expect("not stale");
+        let proposal = proposal(&plan, &desired, &live, &Default::default()).expect("not stale");
         let actions: Vec<Action> = proposal.scenes.iter().map(|s| s.action).collect();
         assert_eq!(actions, [Action::Update, Action::Create]);
         assert!(!proposal.scenes[0].changes.is_empty(), "changes shown");
@@ -246,7 +298,7 @@ mod tests {
                 running: true,
             },
         ];
-        let moved = proposal(&plan, &desired, &live).expect_err("stale");
+        let moved = proposal(&plan, &desired, &live, &Default::default()).expect_err("stale");
         let keys: Vec<(&str, &str)> = moved
             .iter()
             .map(|m| (m.key.as_str(), m.why.split(' ').next().unwrap_or("")))

@@ -129,13 +129,25 @@ fn prepare_saved(global: &GlobalArgs, path: &Path) -> Result<Prepared, Exit> {
     let mut redactor = Redactor::default();
     let lookup = |name: &str| std::env::var(name).ok();
     let desired = saved::desired(path, &saved_plan, &lookup, &mut redactor).map_err(fail)?;
+    let jmeter_desired =
+        saved::desired_jmeter(path, &saved_plan, &lookup, &mut redactor).map_err(fail)?;
+    let data = super::plan::data_store(global)?;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let data_files = planfile::data_files(&saved_plan, &cwd, &data).map_err(fail)?;
     let (connection, runtime) = connect_with_runtime(global)?;
     connection.redact_credentials(&mut redactor);
     let live = match runtime.block_on(crate::live::read_all(&connection.client)) {
         Ok(live) => live,
         Err(error) => return Err(connection.report(global, &error)),
     };
-    let proposal = match saved::proposal(&saved_plan, &desired, &live) {
+    // The JMeter side is read only when the saved plan touches it (as `plan` does).
+    let touches_jmeter = saved_plan.scenes.iter().any(|s| !s.kind.is_scene());
+    let (jmeter, _) = if touches_jmeter {
+        super::plan::read_jmeter(global, &connection, &runtime, &data, jmeter_desired, false)?
+    } else {
+        (crate::plan::jmeter::State::default(), Vec::new())
+    };
+    let proposal = match saved::proposal(&saved_plan, &desired, &live, &jmeter) {
         Ok(proposal) => proposal,
         Err(moved) => {
             eprintln!(
@@ -145,7 +157,7 @@ fn prepare_saved(global: &GlobalArgs, path: &Path) -> Result<Prepared, Exit> {
                 saved_plan.created_at
             );
             for m in &moved {
-                eprintln!("  scene.{}: {}", m.key, m.why);
+                eprintln!("  {}: {}", m.kind.address(&m.key), m.why);
             }
             eprintln!(
                 "Nothing was applied. Plan again (`ptsplan plan -o {}`), review it, and apply the new plan.",
@@ -156,7 +168,7 @@ fn prepare_saved(global: &GlobalArgs, path: &Path) -> Result<Prepared, Exit> {
     };
     Ok(Prepared {
         files: vec![path.to_path_buf()],
-        // A saved plan holds wire scenes only; `--run` (which needs thresholds) is refused.
+        // A saved plan holds wire objects only; `--run` (which needs thresholds) is refused.
         plan: crate::spec::model::Plan::default(),
         workspace: saved_plan.workspace,
         desired,
@@ -165,11 +177,10 @@ fn prepare_saved(global: &GlobalArgs, path: &Path) -> Result<Prepared, Exit> {
         runtime,
         live,
         proposal,
-        // Saved plans do not carry local data files yet: their objects must be stored by
-        // an apply of the plan files (docs/commands.md).
-        data: super::plan::data_store(global)?,
-        data_files: Vec::new(),
-        jmeter: crate::plan::jmeter::State::default(),
+        data,
+        // Stored before anything is saved, as for plan files (checked unchanged above).
+        data_files,
+        jmeter,
     })
 }
 

@@ -49,8 +49,9 @@ pub struct Args {
     /// One line per scene address and action, for very large plans.
     #[arg(long)]
     pub summary: bool,
-    /// Save the plan (desired scenes and the fingerprints of the live scenes read) to FILE,
-    /// for a later `apply FILE`; secrets are stored as `${secret.NAME}` references.
+    /// Save the plan (desired scenes, environments and JMeter scenes, the fingerprints of
+    /// the live ones read, and the local data files by content hash) to FILE, for a later
+    /// `apply FILE`; secrets are stored as `${secret.NAME}` references.
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Fail (exit 1) when the plan's estimated cost exceeds this many PTS Virtual User
@@ -83,6 +84,8 @@ fn show(args: &Args, prepared: &Prepared) -> Exit {
         redactor,
         desired,
         workspace,
+        jmeter,
+        data_files,
         ..
     } = prepared;
     let text = if args.summary {
@@ -106,7 +109,13 @@ fn show(args: &Args, prepared: &Prepared) -> Exit {
         }
     }
     if let Some(out) = &args.out {
-        let saved = plan::planfile::save(workspace, proposal, desired, redactor);
+        let lowered = plan::planfile::Desired {
+            scenes: desired,
+            envs: &jmeter.desired_envs,
+            jmeter: &jmeter.desired_scenes,
+            files: data_files,
+        };
+        let saved = plan::planfile::save(workspace, proposal, lowered, redactor);
         let written = saved
             .map_err(|e| e.to_string())
             .and_then(|saved| serde_json::to_string_pretty(&saved).map_err(|e| e.to_string()))
@@ -323,11 +332,7 @@ pub(super) fn read_jmeter(
         settings.credential.credential.clone(),
     )
     .ok();
-    let known: Vec<crate::lower::Jmx> = state
-        .desired_scenes
-        .iter()
-        .filter_map(|d| d.jmx.clone())
-        .collect();
+    let known = state.known_scripts();
     let read = runtime.block_on(crate::live::read_jmeter(
         &connection.client,
         oss.as_ref(),

@@ -78,8 +78,24 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
+    if args.detach && embedded(&prepared) {
+        eprintln!(
+            "error: --detach needs a backend that outlives this command; the embedded local \
+             backend runs inside ptsplan and would stop the load when ptsplan exits.\n  help: \
+             start `ptsplan emulator serve` and export the PTSPLAN_ENDPOINT and keys it prints, \
+             or run without --detach"
+        );
+        return Exit::Usage;
+    }
     if super::run_jmeter::all_jmeter(&prepared, &args.scenes) {
-        return super::run_jmeter::run(global, &prepared, &args.scenes);
+        return super::run_jmeter::run(
+            global,
+            &prepared,
+            &args.scenes,
+            args.detach,
+            &args.flags,
+            args.evidence_dir.as_deref(),
+        );
     }
     if super::run_jmeter::any_jmeter(&prepared, &args.scenes) {
         eprintln!("error: run JMeter scenes and PTS scenes with separate `ptsplan run` commands");
@@ -92,15 +108,6 @@ pub fn run(global: &GlobalArgs, args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    if args.detach && embedded(&prepared) {
-        eprintln!(
-            "error: --detach needs a backend that outlives this command; the embedded local \
-             backend runs inside ptsplan and would stop the load when ptsplan exits.\n  help: \
-             start `ptsplan emulator serve` and export the PTSPLAN_ENDPOINT and keys it prints, \
-             or run without --detach"
-        );
-        return Exit::Usage;
-    }
     if args.detach {
         return detach(global, &prepared, &targets, &args.flags);
     }
@@ -131,40 +138,73 @@ pub(super) fn create_bundle(
     })
 }
 
-/// After a successful `apply --run`: runs the scenes the plan marked to run, reading them
-/// back first (new scenes have new ids), and writes their reports into the apply's bundle.
+/// After a successful `apply --run`: runs the scenes the plan marked to run — PTS scenes,
+/// then JMeter scenes — reading them back first (new scenes have new ids), and writes
+/// their reports into the apply's bundle.
 pub(super) fn after_apply(
     global: &GlobalArgs,
     prepared: &Prepared,
-    bundle: Bundle,
+    mut bundle: Bundle,
     flags: &RunFlags,
 ) -> Exit {
-    let keys: Vec<String> = prepared
-        .proposal
-        .scenes
-        .iter()
-        .filter(|s| s.run)
-        .map(|s| s.key.clone())
-        .collect();
-    if keys.is_empty() {
+    let marked = |kind: crate::plan::Kind| -> Vec<String> {
+        prepared
+            .proposal
+            .scenes
+            .iter()
+            .filter(|s| s.run && s.kind == kind)
+            .map(|s| s.key.clone())
+            .collect()
+    };
+    let (keys, jmeter_keys) = (
+        marked(crate::plan::Kind::Scene),
+        marked(crate::plan::Kind::JMeterScene),
+    );
+    if keys.is_empty() && jmeter_keys.is_empty() {
         return Exit::Ok;
     }
-    let live = match prepared
-        .runtime
-        .block_on(crate::live::read_all(&prepared.connection.client))
-    {
-        Ok(live) => live,
-        Err(error) => return prepared.connection.report(global, &error),
+    let targets = if keys.is_empty() {
+        Vec::new()
+    } else {
+        let live = match prepared
+            .runtime
+            .block_on(crate::live::read_all(&prepared.connection.client))
+        {
+            Ok(live) => live,
+            Err(error) => return prepared.connection.report(global, &error),
+        };
+        match targets(prepared, &live, &keys) {
+            Ok(targets) => targets,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Exit::Error;
+            }
+        }
     };
-    let targets = match targets(prepared, &live, &keys) {
-        Ok(targets) => targets,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Error;
+    let jmeter_targets = if jmeter_keys.is_empty() {
+        Vec::new()
+    } else {
+        match super::run_jmeter::targets_after_apply(global, prepared, &jmeter_keys) {
+            Ok(targets) => targets,
+            Err(exit) => return exit,
         }
     };
     let meta = meta(prepared, crate::apply::journal::now());
-    run_targets(global, prepared, bundle, &targets, flags, meta)
+    let (rx, _listener) = ctrl_c(prepared);
+    let (mut results, mut interrupted, redactor) =
+        run_each(global, prepared, &mut bundle, &targets, flags, &rx);
+    if !interrupted {
+        interrupted = super::run_jmeter::run_each(
+            global,
+            prepared,
+            &bundle,
+            &jmeter_targets,
+            flags,
+            &rx,
+            &mut results,
+        );
+    }
+    finish(&bundle, &results, interrupted, flags, meta, &redactor)
 }
 
 /// Whether the connection is the embedded local backend (it lives in this process).
@@ -295,6 +335,9 @@ pub(super) fn one(
     outcome
 }
 
+/// One run's result: what ran (`scene`, `jmeter_scene`), its key, what it came to.
+pub(super) type Ran = (crate::plan::Kind, String, SceneResult);
+
 /// What one scene's run came to, for the exit code, JUnit and the summary.
 pub(super) enum SceneResult {
     Judged(Box<crate::report::RunReport>),
@@ -314,11 +357,27 @@ fn run_targets(
     mut bundle: Bundle,
     targets: &[Target],
     flags: &RunFlags,
-    mut meta: crate::evidence::Meta,
+    meta: crate::evidence::Meta,
 ) -> Exit {
-    let options = options(flags, false);
     let (rx, _listener) = ctrl_c(prepared);
-    let mut results: Vec<(String, SceneResult)> = Vec::new();
+    let (results, interrupted, redactor) =
+        run_each(global, prepared, &mut bundle, targets, flags, &rx);
+    finish(&bundle, &results, interrupted, flags, meta, &redactor)
+}
+
+/// Runs `targets` one after the other (until Ctrl-C sets `rx`), writing their evidence into
+/// `bundle`: their results, whether it was interrupted, and the redactor that knows the
+/// token values the debug runs saw.
+fn run_each(
+    global: &GlobalArgs,
+    prepared: &Prepared,
+    bundle: &mut Bundle,
+    targets: &[Target],
+    flags: &RunFlags,
+    rx: &tokio::sync::watch::Receiver<bool>,
+) -> (Vec<Ran>, bool, Redactor) {
+    let options = options(flags, false);
+    let mut results: Vec<Ran> = Vec::new();
     let mut interrupted = false;
     let mut redactor = prepared.redactor.clone();
     for target in targets {
@@ -336,14 +395,14 @@ fn run_targets(
             let ran = super::soak::run(&mut super::soak::Context {
                 global,
                 prepared,
-                bundle: &mut bundle,
+                bundle,
                 target,
                 spec,
                 options: &options,
-                interrupt: &rx,
+                interrupt: rx,
             });
             interrupted |= ran.interrupted;
-            results.push((target.key.clone(), ran.result));
+            results.push((crate::plan::Kind::Scene, target.key.clone(), ran.result));
             if interrupted {
                 break;
             }
@@ -366,7 +425,7 @@ fn run_targets(
             target,
             &options,
             &mut redactor,
-            until_set(&rx),
+            until_set(rx),
         );
         bundle.redact_also(&redactor);
         let result = match outcome {
@@ -405,40 +464,73 @@ fn run_targets(
                 }
             }
             Ok(Outcome::Finished(finished)) => {
-                if finished.interrupted {
-                    interrupted = true;
-                    if finished.stop_confirmed {
-                        eprintln!("scene.{} stopped on the backend (Ctrl-C).", target.key);
-                    } else {
-                        eprintln!(
-                            "warning: scene.{} was asked to stop but the backend did not confirm it \
-                             within a minute; check with `ptsplan status {}`",
-                            target.key, target.key
-                        );
-                    }
-                }
-                write_run(&bundle, &dir, &finished, &redactor);
-                match &finished.report {
-                    Some(report) => SceneResult::Judged(Box::new(report.clone())),
-                    None => SceneResult::NotJudged {
-                        stage: "report",
-                        message: format!(
-                            "the backend produced no report for run {}",
-                            finished.plan_id
-                        ),
-                    },
-                }
+                interrupted |= finished.interrupted;
+                finished_result(
+                    bundle,
+                    &dir,
+                    &crate::plan::Kind::Scene.address(&target.key),
+                    &target.key,
+                    &finished,
+                    &redactor,
+                )
             }
         };
-        results.push((target.key.clone(), result));
+        results.push((crate::plan::Kind::Scene, target.key.clone(), result));
         if interrupted {
             break;
         }
     }
-    print_reports(&results, flags.format, &redactor);
+    (results, interrupted, redactor)
+}
+
+/// What a followed run came to: its evidence written into `dir` of the bundle, and the
+/// report to judge (an interrupted run says whether the backend confirmed the stop).
+pub(super) fn finished_result(
+    bundle: &Bundle,
+    dir: &str,
+    address: &str,
+    key: &str,
+    finished: &run::Finished,
+    redactor: &Redactor,
+) -> SceneResult {
+    if finished.interrupted {
+        if finished.stop_confirmed {
+            eprintln!("{address} stopped on the backend (Ctrl-C).");
+        } else {
+            eprintln!(
+                "warning: {address} was asked to stop but the backend did not confirm it \
+                 within a minute; check with `ptsplan status {key}`"
+            );
+        }
+    }
+    write_run(bundle, dir, finished, redactor);
+    match &finished.report {
+        Some(report) => SceneResult::Judged(Box::new(report.clone())),
+        None => SceneResult::NotJudged {
+            stage: "report",
+            message: format!(
+                "the backend produced no report for run {}",
+                finished.plan_id
+            ),
+        },
+    }
+}
+
+/// After the runs of one command: prints the reports, writes JUnit, meta.json and
+/// summary.md, and decides the exit code (130 interrupted, 1 not judged, 4 thresholds
+/// failed, else 0).
+pub(super) fn finish(
+    bundle: &Bundle,
+    results: &[Ran],
+    interrupted: bool,
+    flags: &RunFlags,
+    mut meta: crate::evidence::Meta,
+    redactor: &Redactor,
+) -> Exit {
+    print_reports(results, flags.format, redactor);
     let outcomes: Vec<SceneOutcome<'_>> = results
         .iter()
-        .map(|(key, result)| match result {
+        .map(|(_, key, result)| match result {
             SceneResult::Judged(report) => SceneOutcome::Judged(report),
             SceneResult::Soak(soak) => SceneOutcome::Judged(&soak.joined),
             SceneResult::NotJudged { stage, message } => SceneOutcome::NotJudged {
@@ -455,7 +547,7 @@ fn run_targets(
         eprintln!("error: cannot write {}: {error}", path.display());
     }
     meta.ended = Some(crate::apply::journal::now());
-    let summary = summary(&bundle.id, &results, interrupted);
+    let summary = summary(&bundle.id, results, interrupted);
     let written = bundle
         .write_json("meta.json", &meta)
         .and_then(|()| bundle.write("summary.md", &summary));
@@ -463,17 +555,17 @@ fn run_targets(
         eprintln!("warning: cannot finish the evidence bundle: {error}");
     }
     eprintln!("Evidence: {}", bundle.dir.display());
-    let failed_thresholds = results.iter().any(|(_, r)| match r {
+    let failed_thresholds = results.iter().any(|(_, _, r)| match r {
         SceneResult::Judged(report) => !report.passed(),
         SceneResult::Soak(soak) => !soak.passed(),
         SceneResult::NotJudged { .. } => false,
     });
     let failed_soaks = results
         .iter()
-        .any(|(_, r)| matches!(r, SceneResult::Soak(soak) if !soak.passed()));
+        .any(|(_, _, r)| matches!(r, SceneResult::Soak(soak) if !soak.passed()));
     let not_judged = results
         .iter()
-        .any(|(_, r)| matches!(r, SceneResult::NotJudged { .. }));
+        .any(|(_, _, r)| matches!(r, SceneResult::NotJudged { .. }));
     if interrupted {
         eprintln!("error: interrupted (Ctrl-C); the run was stopped before its end");
         Exit::Interrupted
@@ -524,9 +616,10 @@ pub(super) fn until_set(
 pub(super) fn write_run(bundle: &Bundle, dir: &str, finished: &run::Finished, redactor: &Redactor) {
     let written = bundle
         .write_json(&format!("{dir}/timeline.json"), &finished.timeline)
-        .and_then(|()| match &finished.details {
-            Some(details) => bundle.write_json(&format!("{dir}/details.json"), details),
-            None => Ok(()),
+        .and_then(|()| match (&finished.jmeter, &finished.details) {
+            (Some(jmeter), _) => write_jmeter(bundle, dir, jmeter),
+            (None, Some(details)) => bundle.write_json(&format!("{dir}/details.json"), details),
+            (None, None) => Ok(()),
         });
     if let Err(error) = written {
         eprintln!("warning: cannot write the evidence bundle: {error}");
@@ -535,6 +628,32 @@ pub(super) fn write_run(bundle: &Bundle, dir: &str, finished: &run::Finished, re
         write_report(bundle, dir, report);
         write_html(bundle, dir, report, finished, redactor);
     }
+}
+
+/// What the backend answered about a JMeter run: details.json (`GetJMeterReportDetails`),
+/// listed.json (its `ListJMeterReports` entry), samples.json (`GetJMeterSampleMetrics`) and
+/// errors.log (the run's error and engine error lines), each when there is one.
+fn write_jmeter(bundle: &Bundle, dir: &str, jmeter: &run::jmeter::Evidence) -> std::io::Result<()> {
+    if let Some(details) = &jmeter.details {
+        bundle.write_json(&format!("{dir}/details.json"), details)?;
+    }
+    if let Some(listed) = &jmeter.listed {
+        bundle.write_json(&format!("{dir}/listed.json"), listed)?;
+    }
+    if !jmeter.samples.is_empty() {
+        bundle.write_json(&format!("{dir}/samples.json"), &jmeter.samples)?;
+    }
+    let errors: Vec<&str> = jmeter
+        .run_error
+        .iter()
+        .chain(&jmeter.error_log)
+        .chain(&jmeter.notes)
+        .map(String::as_str)
+        .collect();
+    if !errors.is_empty() {
+        bundle.write(&format!("{dir}/errors.log"), &(errors.join("\n") + "\n"))?;
+    }
+    Ok(())
 }
 
 /// Writes report.md, report.json, verdicts.json and junit.xml of one scene.
@@ -564,11 +683,18 @@ pub(super) fn write_html(
     redactor: &Redactor,
 ) {
     let details = finished.details.as_ref();
-    let config = details
-        .and_then(|d| d.scene_snap_shot.as_ref())
-        .and_then(|scene| serde_json::to_string_pretty(scene).ok())
-        .map(|json| redactor.redact(&json))
-        .unwrap_or_default();
+    // A JMeter report holds no snapshot of the scene: the scene as it was started is shown.
+    let config = match &finished.jmeter {
+        Some(jmeter) => jmeter
+            .scene
+            .as_ref()
+            .and_then(|scene| serde_json::to_string_pretty(scene).ok()),
+        None => details
+            .and_then(|d| d.scene_snap_shot.as_ref())
+            .and_then(|scene| serde_json::to_string_pretty(scene).ok()),
+    }
+    .map(|json| redactor.redact(&json))
+    .unwrap_or_default();
     let page = crate::report::html::Report::of_run(report, details, &finished.timeline, config);
     if let Err(error) = bundle.write(
         &format!("{dir}/report.html"),
@@ -579,17 +705,18 @@ pub(super) fn write_html(
 }
 
 /// The reports on standard output, in the chosen format.
-fn print_reports(results: &[(String, SceneResult)], format: ReportFormat, redactor: &Redactor) {
+fn print_reports(results: &[Ran], format: ReportFormat, redactor: &Redactor) {
     let mut out = String::new();
     match format {
         ReportFormat::Json => {
             let runs: Vec<serde_json::Value> = results
                 .iter()
-                .map(|(key, r)| match r {
+                .map(|(kind, key, r)| match r {
                     SceneResult::Judged(report) => serde_json::to_value(report).unwrap_or_default(),
                     SceneResult::Soak(soak) => serde_json::to_value(soak).unwrap_or_default(),
                     SceneResult::NotJudged { stage, message } => serde_json::json!({
                         "format": crate::report::FORMAT,
+                        "kind": kind,
                         "scene": key,
                         "failed": { "stage": stage, "message": message },
                     }),
@@ -599,7 +726,7 @@ fn print_reports(results: &[(String, SceneResult)], format: ReportFormat, redact
             out = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
         }
         ReportFormat::Text | ReportFormat::Markdown => {
-            for (key, r) in results {
+            for (kind, key, r) in results {
                 if !out.is_empty() {
                     out.push('\n');
                 }
@@ -619,7 +746,8 @@ fn print_reports(results: &[(String, SceneResult)], format: ReportFormat, redact
                         out.push_str(&crate::soak::render::markdown(soak));
                     }
                     SceneResult::NotJudged { stage, message } => {
-                        out.push_str(&format!("scene.{key}: {stage} failed: {message}\n"));
+                        let address = kind.address(key);
+                        out.push_str(&format!("{address}: {stage} failed: {message}\n"));
                     }
                 }
             }
@@ -629,13 +757,13 @@ fn print_reports(results: &[(String, SceneResult)], format: ReportFormat, redact
 }
 
 /// summary.md of a run bundle.
-fn summary(id: &str, results: &[(String, SceneResult)], interrupted: bool) -> String {
+fn summary(id: &str, results: &[Ran], interrupted: bool) -> String {
     let mut out = format!("# ptsplan run {id}\n\n");
     if interrupted {
         out.push_str("Interrupted (Ctrl-C): the scene was stopped before its end.\n\n");
     }
     out.push_str("| scene | result | report |\n|---|---|---|\n");
-    for (key, r) in results {
+    for (kind, key, r) in results {
         let (result, report) = match r {
             SceneResult::Judged(report) if report.passed() => {
                 ("thresholds passed".to_owned(), report.plan_id.clone())
@@ -660,7 +788,8 @@ fn summary(id: &str, results: &[(String, SceneResult)], interrupted: bool) -> St
             SceneResult::NotJudged { stage, .. } => (format!("**{stage} failed**"), "-".to_owned()),
         };
         out.push_str(&format!(
-            "| `{key}` | {result} | [{report}](reports/{key}/report.md) |\n"
+            "| `{}` | {result} | [{report}](reports/{key}/report.md) |\n",
+            kind.address(key)
         ));
     }
     out
@@ -691,7 +820,10 @@ pub(super) fn debug_text(check: &run::DebugCheck) -> String {
 /// The progress display of one scene: an indicatif line on a terminal, a plain line every
 /// ten seconds elsewhere (CI logs), nothing with `--quiet`.
 pub(super) struct Progress {
-    key: String,
+    /// `scene.KEY` or `jmeter_scene.KEY`.
+    address: String,
+    /// What the run's id is called (`plan id`, `report id`).
+    id_word: &'static str,
     quiet: bool,
     bar: Option<indicatif::ProgressBar>,
     planned: Option<f64>,
@@ -704,17 +836,35 @@ const PLAIN_EVERY: f64 = 10.0;
 impl Progress {
     pub(super) fn new(global: &GlobalArgs, target: &Target) -> Progress {
         let planned = run::planned(&target.scene).map(|d| d.as_secs_f64());
+        Progress::labelled(global, crate::plan::Kind::Scene, &target.key, planned)
+    }
+
+    /// The display of a run of the `kind` thing `key` planned to last `planned` seconds.
+    pub(super) fn labelled(
+        global: &GlobalArgs,
+        kind: crate::plan::Kind,
+        key: &str,
+        planned: Option<f64>,
+    ) -> Progress {
+        let address = kind.address(key);
+        // PTS names a run by its plan id, JMeter by its report id.
+        let id_word = if kind.is_scene() {
+            "plan id"
+        } else {
+            "report id"
+        };
         let bar = (!global.quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new((planned.unwrap_or(0.0) * 10.0) as u64);
             let style = indicatif::ProgressStyle::with_template("{prefix} [{bar:24}] {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
                 .progress_chars("=> ");
             bar.set_style(style);
-            bar.set_prefix(format!("scene.{}", target.key));
+            bar.set_prefix(address.clone());
             bar
         });
         Progress {
-            key: target.key.clone(),
+            address,
+            id_word,
             quiet: global.quiet,
             bar,
             planned,
@@ -734,10 +884,10 @@ impl Progress {
 
     pub(super) fn event(&mut self, event: Event<'_>) {
         match event {
-            Event::DebugStarting => self.say(&format!("scene.{}: debug run…", self.key)),
+            Event::DebugStarting => self.say(&format!("{}: debug run…", self.address)),
             Event::DebugDone(check) if check.problems.is_empty() => self.say(&format!(
-                "scene.{}: debug run {} passed ({} request(s) sampled)",
-                self.key,
+                "{}: debug run {} passed ({} request(s) sampled)",
+                self.address,
                 check.plan_id,
                 check.samples.len()
             )),
@@ -746,14 +896,14 @@ impl Progress {
                 // A new run's clock starts again (each soak segment and sweep step).
                 self.last_line = None;
                 self.say(&format!(
-                    "scene.{}: load started, plan id {plan_id} (Ctrl-C stops it)",
-                    self.key
+                    "{}: load started, {} {plan_id} (Ctrl-C stops it)",
+                    self.address, self.id_word
                 ));
             }
             Event::Poll(point) => self.poll(point),
             Event::Stopping => self.say(&format!(
-                "scene.{}: stopping the scene on the backend…",
-                self.key
+                "{}: stopping the scene on the backend…",
+                self.address
             )),
         }
     }
@@ -785,11 +935,13 @@ impl Progress {
                 bar.set_message(line);
             }
             None if !self.quiet => {
-                let due = self
-                    .last_line
-                    .is_none_or(|last| point.elapsed_s - last >= PLAIN_EVERY);
+                // A clock that went back (a JMeter engine's start time replacing the
+                // start call's) starts the lines again.
+                let due = self.last_line.is_none_or(|last| {
+                    point.elapsed_s - last >= PLAIN_EVERY || point.elapsed_s < last
+                });
                 if due {
-                    eprintln!("scene.{}: {line}", self.key);
+                    eprintln!("{}: {line}", self.address);
                     self.last_line = Some(point.elapsed_s);
                 }
             }

@@ -301,6 +301,7 @@ fn finish(
             debug: None,
             interrupted: false,
             stop_confirmed: false,
+            jmeter: None,
         };
         write_run(
             cx.bundle,
@@ -369,6 +370,7 @@ fn finish(
         debug: None,
         interrupted: false,
         stop_confirmed: false,
+        jmeter: None,
     };
     let dir = format!("reports/{key}");
     write_run(cx.bundle, &dir, &finished, redactor);

@@ -155,5 +155,7 @@ pub fn lift_scene(
             .collect(),
         dns,
         environment,
+        thresholds: None,
+        run: None,
     }
 }

@@ -164,6 +164,8 @@ pub fn saved_scenes(path: &Path) -> Option<Vec<(String, wire::Scene)>> {
     let scenes: Vec<(String, wire::Scene)> = saved
         .scenes
         .iter()
+        // Environments and JMeter scenes are not PTS scenes.
+        .filter(|s| s.kind.is_scene())
         .filter_map(|s| {
             let scene = serde_json::from_str(s.desired.as_deref()?).ok()?;
             Some((s.key.clone(), scene))

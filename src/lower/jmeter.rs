@@ -26,6 +26,8 @@ pub struct LoweredJMeter {
     pub jmx: Option<Jmx>,
     /// The id of an unowned live JMeter scene to take over.
     pub adopt: Option<String>,
+    /// When the scene runs (the planner proposes runs from it).
+    pub run: crate::spec::model::RunPolicy,
 }
 
 /// A JMX script: where the scene names it and its text.
@@ -198,6 +200,7 @@ fn lower_scene(r: &mut Resolver<'_>, dir: &Path, key: &str, scene: &JMeterScene)
         environment: scene.environment.clone(),
         jmx,
         adopt: scene.adopt.clone(),
+        run: scene.run.unwrap_or_default(),
     }
 }
 

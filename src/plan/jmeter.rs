@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Action, FieldChange, Options, Plan, SceneChange, adopt::OWNER, diff, view};
 use crate::lower::{LoweredEnv, LoweredJMeter};
+use crate::spec::model::RunPolicy;
 use crate::wire::{self, MARKER_PARAM, Marker};
 
 /// What kind of thing a planned change is about; it names the address (`scene.KEY`…).
@@ -96,6 +97,15 @@ impl State {
                 key,
             )
         })
+    }
+
+    /// The scripts the plan knows as text, by address: a live scene whose script has one of
+    /// these addresses has that text (addresses are content-addressed).
+    pub fn known_scripts(&self) -> Vec<crate::lower::Jmx> {
+        self.desired_scenes
+            .iter()
+            .filter_map(|d| d.jmx.clone())
+            .collect()
     }
 
     /// Whether the plan or the backend holds any JMeter environment or scene.
@@ -310,6 +320,8 @@ struct Wanted<'a> {
     name: String,
     adopt: Option<&'a str>,
     view: Value,
+    /// When it runs (environments never do).
+    run: RunPolicy,
 }
 
 /// One thing read from the backend.
@@ -332,6 +344,7 @@ pub fn plan(workspace: &str, state: &State, options: Options, out: &mut Plan) {
             name: d.env.env_name.clone().unwrap_or_default(),
             adopt: d.adopt.as_deref(),
             view: env_view(&d.env),
+            run: RunPolicy::Manual,
         })
         .collect();
     let found: Vec<Found> = state
@@ -354,6 +367,7 @@ pub fn plan(workspace: &str, state: &State, options: Options, out: &mut Plan) {
             name: d.scene.scene_name.clone().unwrap_or_default(),
             adopt: d.adopt.as_deref(),
             view: desired_scene_view(d),
+            run: d.run,
         })
         .collect();
     let found: Vec<Found> = state
@@ -408,12 +422,14 @@ fn plan_kind(
     for w in wanted {
         if let Some((marker, current)) = owned.iter().find(|(m, _)| m.key == w.key) {
             let changes = diff::diff(&current.view, &w.view);
-            let action = if changes.is_empty() {
-                Action::NoOp
-            } else {
-                in_place(current.running)
+            let run = super::runs(options, w.run, !changes.is_empty());
+            let action = match (changes.is_empty(), run) {
+                (true, true) => Action::Start,
+                (true, false) => Action::NoOp,
+                (false, _) => in_place(current.running),
             };
             let mut planned = change(w.key, w.name.clone(), action, Some(current), changes);
+            planned.run = run;
             planned.drifted = marker
                 .fingerprint
                 .as_ref()
@@ -436,18 +452,15 @@ fn plan_kind(
             }];
             changes.extend(diff::diff(&current.view, &w.view));
             let action = in_place(current.running);
-            out.scenes.push(change(
-                w.key,
-                w.name.clone(),
-                action,
-                Some(current),
-                changes,
-            ));
+            let mut planned = change(w.key, w.name.clone(), action, Some(current), changes);
+            planned.run = super::runs(options, w.run, true);
+            out.scenes.push(planned);
             continue;
         }
         let changes = diff::diff(&json!({}), &w.view);
-        out.scenes
-            .push(change(w.key, w.name.clone(), Action::Create, None, changes));
+        let mut planned = change(w.key, w.name.clone(), Action::Create, None, changes);
+        planned.run = super::runs(options, w.run, true);
+        out.scenes.push(planned);
     }
     for (marker, current) in &owned {
         if wanted.iter().any(|w| w.key == marker.key) {

@@ -5,19 +5,28 @@
 //! refuse a plan whose live state moved since review (a stale plan). Secret values are never
 //! written: every value that came from `${secret.NAME}` is stored as that reference and
 //! resolved again from the environment when the plan is read back.
+//!
+//! JMeter environments and JMeter scenes are saved the same way, as entries of their kind
+//! (`"kind": "environment"` / `"jmeter_scene"`): the object to send, the environment a
+//! scene uses (by key) and its script's text (the view its marker is stamped from). The
+//! local data files the plan names (JMX scripts, CSV files) are saved by path and content
+//! hash, so that `apply` can store them first, after checking they did not change.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Action, Plan};
-use crate::lower::Lowered;
+use super::{Action, Kind, Plan};
+use crate::lower::{Jmx, Lowered, LoweredEnv, LoweredJMeter};
 use crate::redact::Redactor;
 use crate::spec::interpolate::{RefKind, substitute};
 use crate::wire;
 
-/// Version of the saved-plan encoding.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the saved-plan encoding written: 2 added environments, JMeter scenes and data
+/// files (a ptsplan reading format 1 would take their entries for PTS scenes).
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest saved-plan encoding still read (format 1 holds PTS scenes only).
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// A saved plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,13 +37,36 @@ pub struct SavedPlan {
     /// RFC 3339 time it was made.
     pub created_at: String,
     pub workspace: String,
-    /// The planned scenes, in apply order of the plan.
+    /// The planned scenes, environments and JMeter scenes, in the plan's order.
     pub scenes: Vec<SavedScene>,
+    /// The local data files the desired objects name, for apply to store first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_files: Vec<SavedDataFile>,
+}
+
+/// A local data file of a saved plan: where it was read and what it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedDataFile {
+    /// As the plan names it.
+    pub path: String,
+    /// Where it was read from (relative to the directory `plan` ran in, unless absolute).
+    pub local: String,
+    /// Whether only its CSV records after the header line are stored (PTS data files),
+    /// rather than the whole file (JMeter files).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data_rows: bool,
+    /// Lower-case hex SHA-256 of what is stored.
+    pub sha256: String,
+    /// The address the objects name it by.
+    pub address: String,
 }
 
 /// One planned scene.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedScene {
+    /// What the entry is about (absent: a PTS scene).
+    #[serde(default, skip_serializing_if = "Kind::is_scene")]
+    pub kind: Kind,
     pub key: String,
     pub action: Action,
     pub run: bool,
@@ -45,6 +77,19 @@ pub struct SavedScene {
     /// The scene to send, as JSON text with `${secret.NAME}` references in place of secret
     /// values (absent for deletions and runs of unchanged scenes).
     pub desired: Option<String>,
+    /// A JMeter scene's environment, by key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// A JMeter scene's script: its address and text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jmx: Option<SavedJmx>,
+}
+
+/// The script of a saved JMeter scene.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedJmx {
+    pub address: String,
+    pub text: String,
 }
 
 /// Why a saved plan cannot be used.
@@ -58,7 +103,7 @@ pub enum PlanFileError {
     #[error("{path} is not a ptsplan saved plan: {reason}")]
     Invalid { path: String, reason: String },
     #[error(
-        "{path} was written in saved-plan format {found}; this ptsplan reads format {FORMAT_VERSION}"
+        "{path} was written in saved-plan format {found}; this ptsplan reads formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}"
     )]
     Version { path: String, found: u32 },
     #[error("{path} needs the secret `{name}` in the environment to be applied")]
@@ -68,17 +113,35 @@ pub enum PlanFileError {
     )]
     Unreferenceable { name: String },
     #[error(
-        "{address} would change, and saved plans do not carry JMeter scenes or environments yet; apply from the plan files instead (`ptsplan apply PATH`)"
+        "the data file {path} changed since the plan was saved (sha256 {saved}… then, {now}… now); plan again"
     )]
-    JMeter { address: String },
+    DataFileChanged {
+        path: String,
+        saved: String,
+        now: String,
+    },
+    #[error("cannot read the data file {path} the saved plan names: {source}")]
+    DataFile {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
-/// The saved form of `plan`, made from `desired` (the lowered scenes) and `redactor` (the
+/// What a saved plan is made from: the lowered plan and the data files it names.
+#[derive(Debug, Clone, Copy)]
+pub struct Desired<'a> {
+    pub scenes: &'a [Lowered],
+    pub envs: &'a [LoweredEnv],
+    pub jmeter: &'a [LoweredJMeter],
+    pub files: &'a [crate::oss::DataFile],
+}
+
+/// The saved form of `plan`, made from `desired` (the lowered plan) and `redactor` (the
 /// secrets lowering resolved).
 pub fn save(
     workspace: &str,
     plan: &Plan,
-    desired: &[Lowered],
+    desired: Desired<'_>,
     redactor: &Redactor,
 ) -> Result<SavedPlan, PlanFileError> {
     if let Some(name) = redactor.unreferenceable() {
@@ -86,32 +149,53 @@ pub fn save(
             name: name.to_owned(),
         });
     }
-    if let Some(change) = plan
-        .scenes
-        .iter()
-        .find(|c| !c.kind.is_scene() && c.action != Action::NoOp)
-    {
-        return Err(PlanFileError::JMeter {
-            address: change.kind.address(&change.key),
-        });
-    }
+    let text = |value: Option<String>| value.map(|text| redactor.to_references(&text));
     let scenes = plan
         .scenes
         .iter()
-        .filter(|change| change.kind.is_scene())
         .map(|change| {
-            let desired = desired
-                .iter()
-                .find(|d| d.key == change.key && change.action != Action::Delete)
-                .and_then(|d| serde_json::to_string(&d.scene).ok())
-                .map(|text| redactor.to_references(&text));
+            let sent = change.action != Action::Delete;
+            let (object, environment, jmx) = match change.kind {
+                Kind::Scene => (
+                    desired
+                        .scenes
+                        .iter()
+                        .find(|d| d.key == change.key && sent)
+                        .and_then(|d| serde_json::to_string(&d.scene).ok()),
+                    None,
+                    None,
+                ),
+                Kind::Environment => (
+                    desired
+                        .envs
+                        .iter()
+                        .find(|d| d.key == change.key && sent)
+                        .and_then(|d| serde_json::to_string(&d.env).ok()),
+                    None,
+                    None,
+                ),
+                Kind::JMeterScene => {
+                    let found = desired.jmeter.iter().find(|d| d.key == change.key && sent);
+                    (
+                        found.and_then(|d| serde_json::to_string(&d.scene).ok()),
+                        found.and_then(|d| d.environment.clone()),
+                        found.and_then(|d| d.jmx.as_ref()).map(|j| SavedJmx {
+                            address: j.address.clone(),
+                            text: j.text.clone(),
+                        }),
+                    )
+                }
+            };
             SavedScene {
+                kind: change.kind,
                 key: change.key.clone(),
                 action: change.action,
                 run: change.run,
                 scene_id: change.scene_id.clone(),
                 live_fingerprint: change.live_fingerprint.clone(),
-                desired,
+                desired: text(object),
+                environment,
+                jmx,
             }
         })
         .collect();
@@ -121,7 +205,109 @@ pub fn save(
         created_at: jiff::Timestamp::now().to_string(),
         workspace: workspace.to_owned(),
         scenes,
+        data_files: desired
+            .files
+            .iter()
+            .map(|f| SavedDataFile {
+                path: f.path.clone(),
+                local: f.local.display().to_string(),
+                data_rows: f.content == crate::oss::Content::DataRows,
+                sha256: f.sha256.clone(),
+                address: f.address.clone(),
+            })
+            .collect(),
     })
+}
+
+/// The data files of `saved`, read again from where `plan` read them (relative to `base`
+/// unless absolute) and addressed in `store`; a file whose content changed since is an
+/// error (the objects name it by its old content).
+pub fn data_files(
+    saved: &SavedPlan,
+    base: &Path,
+    store: &crate::oss::DataStore,
+) -> Result<Vec<crate::oss::DataFile>, PlanFileError> {
+    saved
+        .data_files
+        .iter()
+        .map(|f| {
+            let local = base.join(&f.local);
+            let dir = local.parent().unwrap_or(base);
+            let name = local
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let content = if f.data_rows {
+                crate::oss::Content::DataRows
+            } else {
+                crate::oss::Content::Whole
+            };
+            let mut file =
+                crate::oss::DataFile::read(dir, &name, content, store).map_err(|source| {
+                    PlanFileError::DataFile {
+                        path: f.local.clone(),
+                        source,
+                    }
+                })?;
+            if file.sha256 != f.sha256 {
+                return Err(PlanFileError::DataFileChanged {
+                    path: f.path.clone(),
+                    saved: f.sha256.chars().take(12).collect(),
+                    now: file.sha256.chars().take(12).collect(),
+                });
+            }
+            file.path.clone_from(&f.path);
+            Ok(file)
+        })
+        .collect()
+}
+
+/// The environment and JMeter scene to send for `saved` (by its kind), its secret
+/// references resolved with `env`; the secrets are registered in `redactor`.
+pub fn desired_jmeter(
+    path: &Path,
+    saved: &SavedScene,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &mut Redactor,
+) -> Result<Option<JMeterSide>, PlanFileError> {
+    if saved.kind.is_scene() {
+        return Ok(None);
+    }
+    let Some(resolved) = resolved(path, saved, env, redactor)? else {
+        return Ok(None);
+    };
+    let invalid = |e: serde_json::Error| invalid(path, saved, &e);
+    // An update of a thing not owned yet is an adoption: the saved id names it.
+    let adopt = (saved.action != Action::Create)
+        .then(|| saved.scene_id.clone())
+        .flatten();
+    Ok(match saved.kind {
+        Kind::Scene => None,
+        Kind::Environment => Some(JMeterSide::Env(Box::new(LoweredEnv {
+            key: saved.key.clone(),
+            env: serde_json::from_str(&resolved).map_err(invalid)?,
+            adopt,
+        }))),
+        Kind::JMeterScene => Some(JMeterSide::Scene(Box::new(LoweredJMeter {
+            key: saved.key.clone(),
+            scene: serde_json::from_str(&resolved).map_err(invalid)?,
+            environment: saved.environment.clone(),
+            jmx: saved.jmx.as_ref().map(|j| Jmx {
+                address: j.address.clone(),
+                text: j.text.clone(),
+            }),
+            adopt,
+            // Runs are taken from the saved plan, not from a policy.
+            run: crate::spec::model::RunPolicy::Manual,
+        }))),
+    })
+}
+
+/// A saved environment or JMeter scene, read back.
+#[derive(Debug, Clone)]
+pub enum JMeterSide {
+    Env(Box<LoweredEnv>),
+    Scene(Box<LoweredJMeter>),
 }
 
 /// Reads a saved plan and checks its version.
@@ -137,7 +323,7 @@ pub fn read(path: &Path) -> Result<SavedPlan, PlanFileError> {
             reason: e.to_string(),
         })?;
     let found = probe["format_version"].as_u64().unwrap_or(0);
-    if found != u64::from(FORMAT_VERSION) {
+    if !(u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&found) {
         return Err(PlanFileError::Version {
             path: shown,
             found: u32::try_from(found).unwrap_or(u32::MAX),
@@ -165,28 +351,48 @@ pub fn is_saved_plan(path: &Path) -> bool {
         .is_ok_and(|value| value.get("format_version").is_some() && value.get("scenes").is_some())
 }
 
-/// The scene to send for `saved`, its secret references resolved with `env`; the secrets
-/// are registered in `redactor`.
+/// The scene to send for `saved` (a PTS scene entry), its secret references resolved with
+/// `env`; the secrets are registered in `redactor`.
 pub fn desired_scene(
     path: &Path,
     saved: &SavedScene,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: &mut Redactor,
 ) -> Result<Option<wire::Scene>, PlanFileError> {
+    if !saved.kind.is_scene() {
+        return Ok(None);
+    }
+    let Some(resolved) = resolved(path, saved, env, redactor)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&resolved)
+        .map(Some)
+        .map_err(|e| invalid(path, saved, &e))
+}
+
+/// The desired object's text of `saved`, its secret references resolved.
+fn resolved(
+    path: &Path,
+    saved: &SavedScene,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &mut Redactor,
+) -> Result<Option<String>, PlanFileError> {
     let Some(text) = &saved.desired else {
         return Ok(None);
     };
-    let resolved =
-        resolve_references(text, env, redactor).map_err(|name| PlanFileError::MissingSecret {
+    resolve_references(text, env, redactor)
+        .map(Some)
+        .map_err(|name| PlanFileError::MissingSecret {
             path: path.display().to_string(),
             name,
-        })?;
-    serde_json::from_str(&resolved)
-        .map(Some)
-        .map_err(|e| PlanFileError::Invalid {
-            path: path.display().to_string(),
-            reason: format!("scene `{}`: {e}", saved.key),
         })
+}
+
+fn invalid(path: &Path, saved: &SavedScene, error: &serde_json::Error) -> PlanFileError {
+    PlanFileError::Invalid {
+        path: path.display().to_string(),
+        reason: format!("{} `{}`: {error}", saved.kind.prefix(), saved.key),
+    }
 }
 
 /// JSON `text` (as written by [`Redactor::to_references`]) with every `${secret.NAME}`
@@ -260,10 +466,19 @@ mod tests {
         (plan, lowered, redactor)
     }
 
+    fn desired(scenes: &[Lowered]) -> Desired<'_> {
+        Desired {
+            scenes,
+            envs: &[],
+            jmeter: &[],
+            files: &[],
+        }
+    }
+
     #[test]
     fn a_saved_plan_holds_references_not_secrets_and_reads_back_the_same_scene() {
         let (plan, lowered, redactor) = fixture();
-        let saved = save("mall-mp", &plan, &lowered, &redactor).expect("saves");
+        let saved = save("mall-mp", &plan, desired(&lowered), &redactor).expect("saves");
         let text = serde_json::to_string_pretty(&saved).expect("json");
         assert!(!redactor.leaks(&text), "{text}");
         assert!(text.contains("${secret.WX_APP_SECRET}"));
@@ -283,12 +498,116 @@ mod tests {
     }
 
     #[test]
+    fn environments_and_jmeter_scenes_are_saved_with_their_script_and_data_files_checked() {
+        let mut redactor = Redactor::default();
+        redactor.add_named("WX_APP_SECRET", SECRET);
+        let env = LoweredEnv {
+            key: "shared".into(),
+            env: wire::Env {
+                env_name: Some("shared".into()),
+                properties: vec![wire::Property {
+                    name: Some("secret".into()),
+                    value: Some(SECRET.into()),
+                    ..wire::Property::default()
+                }],
+                ..wire::Env::default()
+            },
+            adopt: None,
+        };
+        let jmx = Jmx {
+            address: "oss://b/k/orders.jmx".into(),
+            text: "<jmeterTestPlan/>".into(),
+        };
+        let scene = LoweredJMeter {
+            key: "orders".into(),
+            scene: wire::OpenJMeterScene {
+                scene_name: Some("orders".into()),
+                ..wire::OpenJMeterScene::default()
+            },
+            environment: Some("shared".into()),
+            jmx: Some(jmx.clone()),
+            adopt: None,
+            run: RunPolicy::Manual,
+        };
+        let change = |kind, key: &str| SceneChange {
+            kind,
+            key: key.into(),
+            name: key.into(),
+            action: Action::Create,
+            scene_id: None,
+            changes: vec![],
+            drifted: false,
+            live_fingerprint: None,
+            run: false,
+        };
+        let plan = Plan {
+            scenes: vec![
+                change(Kind::Environment, "shared"),
+                change(Kind::JMeterScene, "orders"),
+            ],
+            ..Plan::default()
+        };
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("orders.jmx"), &jmx.text).expect("jmx");
+        let store = crate::oss::DataStore::default();
+        let file = crate::oss::DataFile::read(
+            dir.path(),
+            "orders.jmx",
+            crate::oss::Content::Whole,
+            &store,
+        )
+        .expect("file");
+        let lowered = Desired {
+            scenes: &[],
+            envs: std::slice::from_ref(&env),
+            jmeter: std::slice::from_ref(&scene),
+            files: std::slice::from_ref(&file),
+        };
+        let saved = save("w", &plan, lowered, &redactor).expect("saves");
+        let text = serde_json::to_string(&saved).expect("json");
+        assert!(!redactor.leaks(&text), "{text}");
+
+        let path = dir.path().join("plan.json");
+        let lookup = |name: &str| (name == "WX_APP_SECRET").then(|| SECRET.to_owned());
+        let mut fresh = Redactor::default();
+        let Some(JMeterSide::Env(read_env)) =
+            desired_jmeter(&path, &saved.scenes[0], &lookup, &mut fresh).expect("resolves")
+        else {
+            panic!("an environment");
+        };
+        assert_eq!(*read_env, env);
+        let Some(JMeterSide::Scene(read_scene)) =
+            desired_jmeter(&path, &saved.scenes[1], &lookup, &mut fresh).expect("resolves")
+        else {
+            panic!("a JMeter scene");
+        };
+        assert_eq!(*read_scene, scene);
+        assert!(
+            desired_scene(&path, &saved.scenes[1], &lookup, &mut fresh)
+                .expect("no error")
+                .is_none()
+        );
+
+        let files = data_files(&saved, dir.path(), &store).expect("unchanged");
+        assert_eq!(files[0].address, file.address);
+        std::fs::write(
+            dir.path().join("orders.jmx"),
+            "<jmeterTestPlan>changed</jmeterTestPlan>",
+        )
+        .expect("edit");
+        assert!(matches!(
+            data_files(&saved, dir.path(), &store),
+            Err(PlanFileError::DataFileChanged { .. })
+        ));
+    }
+
+    #[test]
     fn a_missing_secret_or_another_format_is_refused() {
         let (plan, lowered, mut redactor) = fixture();
-        let saved = save("mall-mp", &plan, &lowered, &redactor).expect("saves");
+        let saved = save("mall-mp", &plan, desired(&lowered), &redactor).expect("saves");
         redactor.add_named("QUOTED", "has \"quotes\"");
         assert!(matches!(
-            save("mall-mp", &plan, &lowered, &redactor),
+            save("mall-mp", &plan, desired(&lowered), &redactor),
             Err(PlanFileError::Unreferenceable { .. })
         ));
         let dir = tempfile::tempdir().expect("dir");
@@ -296,6 +615,10 @@ mod tests {
         let err = desired_scene(&path, &saved.scenes[0], &|_| None, &mut Redactor::default())
             .expect_err("no secret");
         assert!(err.to_string().contains("WX_APP_SECRET"));
+        let mut older = saved.clone();
+        older.format_version = 1;
+        std::fs::write(&path, serde_json::to_string(&older).expect("json")).expect("write");
+        assert_eq!(read(&path).expect("format 1 is read").scenes, saved.scenes);
         std::fs::write(&path, r#"{"format_version": 9}"#).expect("write");
         assert!(matches!(
             read(&path),

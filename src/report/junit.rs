@@ -105,8 +105,8 @@ pub fn render(outcomes: &[SceneOutcome<'_>]) -> String {
                                 (
                                     format!("{} failed: {measured}", v.assertion),
                                     format!(
-                                        "scene.{} ({}), report {}: {} {} — {measured}",
-                                        report.scene,
+                                        "{} ({}), report {}: {} {} — {measured}",
+                                        report.address(),
                                         report.name,
                                         report.plan_id,
                                         v.scope,
@@ -165,6 +165,7 @@ mod tests {
     fn failing_assertions_are_failed_cases_with_actual_and_bound() {
         let report = RunReport {
             format: FORMAT,
+            kind: crate::plan::Kind::Scene,
             scene: "orders".into(),
             name: "orders <&>".into(),
             scene_id: "S".into(),

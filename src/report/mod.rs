@@ -13,12 +13,14 @@
 //! | [`baseline`] | the comparison with a PTS baseline and its regression rule |
 //! | [`timeline`] | the polled running data of a run, for charts |
 //! | [`render`] | text, markdown and JSON |
+//! | [`jmeter`] | a JMeter run's report read into this model |
 //! | [`junit`] | JUnit XML for CI test reporters |
 //! | [`html`] | the self-contained HTML page with charts over time |
 
 pub mod baseline;
 pub mod figures;
 pub mod html;
+pub mod jmeter;
 pub mod junit;
 pub mod render;
 pub mod timeline;
@@ -27,6 +29,7 @@ pub mod verdict;
 use serde::Serialize;
 
 use crate::engine::{Findings, TokenExpiry, TokenExpiryCause};
+use crate::plan::Kind;
 use crate::spec::model::Threshold;
 use crate::wire::{ApiMetrics, Baseline, GetPtsReportDetailsOutput, Scene, SceneMetrics};
 
@@ -51,6 +54,10 @@ pub enum Ending {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     pub format: u32,
+    /// What ran: a PTS scene, or a JMeter scene (`"kind": "jmeter_scene"`; absent for PTS
+    /// scenes, as in format 1 before JMeter runs).
+    #[serde(skip_serializing_if = "Kind::is_scene")]
+    pub kind: Kind,
     /// The scene's key in the plan.
     pub scene: String,
     /// The PTS scene name.
@@ -99,6 +106,7 @@ impl RunReport {
         let overview = details.report_over_view.clone().unwrap_or_default();
         RunReport {
             format: FORMAT,
+            kind: Kind::Scene,
             scene: id.scene,
             name: id.name,
             scene_id: id.scene_id,
@@ -114,6 +122,11 @@ impl RunReport {
             metrics,
             apis: details.api_metrics_list.clone(),
         }
+    }
+
+    /// `scene.KEY` or `jmeter_scene.KEY`, as plans and progress name it.
+    pub fn address(&self) -> String {
+        self.kind.address(&self.scene)
     }
 
     /// Whether every threshold passed.

@@ -93,8 +93,8 @@ pub fn text(report: &RunReport) -> String {
     let m = &report.metrics;
     let _ = writeln!(
         out,
-        "scene.{} ({}): report {}, {}; {}",
-        report.scene,
+        "{} ({}): report {}, {}; {}",
+        report.address(),
         report.name,
         report.plan_id,
         ending(report),
@@ -116,11 +116,16 @@ pub fn text(report: &RunReport) -> String {
                 row
             })
             .collect();
-        let widths: Vec<usize> = (0..COLUMNS.len())
+        // JMeter reports are per sampler.
+        let mut columns = COLUMNS;
+        if !report.kind.is_scene() {
+            columns[0] = "sampler";
+        }
+        let widths: Vec<usize> = (0..columns.len())
             .map(|i| {
                 rows.iter()
                     .map(|r| r[i].chars().count())
-                    .chain([COLUMNS[i].len()])
+                    .chain([columns[i].len()])
                     .max()
                     .unwrap_or(0)
             })
@@ -137,7 +142,7 @@ pub fn text(report: &RunReport) -> String {
             }
             l.trim_end().to_owned() + "\n"
         };
-        out.push_str(&line(&COLUMNS));
+        out.push_str(&line(&columns));
         for row in &rows {
             let cells: Vec<&str> = row.iter().map(String::as_str).collect();
             out.push_str(&line(&cells));
@@ -217,8 +222,8 @@ pub fn markdown(report: &RunReport) -> String {
     let icon = if report.passed() { "✅" } else { "❌" };
     let _ = writeln!(
         out,
-        "### {icon} `scene.{}` ({}): {}\n",
-        report.scene,
+        "### {icon} `{}` ({}): {}\n",
+        report.address(),
         report.name,
         headline(report)
     );
@@ -344,6 +349,7 @@ mod tests {
         };
         RunReport {
             format: FORMAT,
+            kind: crate::plan::Kind::Scene,
             scene: "orders".into(),
             name: "mp-orders".into(),
             scene_id: "S1".into(),

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire::GetPtsSceneRunningDataOutput;
+use crate::wire::{GetPtsSceneRunningDataOutput, JMeterRunningData, JsonObject};
 
 /// Every poll of one run, in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -93,6 +93,53 @@ impl Point {
         }
     }
 
+    /// The point a JMeter running-data answer gives at `elapsed_s`. Its statistics are
+    /// free-form (reference §5.6): at the top the last interval (`tps`, `concurrency`),
+    /// under `fullStat` the run so far (`count`, `failCount`, `rtAvg`, `rtSeg90`,
+    /// `rtSeg99`); a key the backend does not give leaves the figure unknown.
+    pub fn of_jmeter(elapsed_s: f64, data: &JMeterRunningData) -> Point {
+        let empty = JsonObject::new();
+        let now = data.all_sample_stat.as_ref().unwrap_or(&empty);
+        let total = full(now);
+        // Before the first sample latencies read 0: they are not known yet.
+        let sampled = count(total, "count").is_some_and(|n| n > 0);
+        let latency = |key| number(total, key).filter(|_| sampled);
+        Point {
+            elapsed_s: (elapsed_s * 1000.0).round() / 1000.0,
+            concurrency: data
+                .concurrency
+                .map(|c| c as f64)
+                .or_else(|| number(now, "concurrency")),
+            rps: number(now, "tps"),
+            requests: count(total, "count"),
+            failures: failures(total),
+            check_failures: None,
+            avg_ms: latency("rtAvg"),
+            p90_ms: latency("rtSeg90"),
+            p99_ms: latency("rtSeg99"),
+            apis: data
+                .sample_stat_list
+                .iter()
+                .map(|stat| {
+                    let total = full(stat);
+                    ApiPoint {
+                        name: ["samplerName", "name", "label"]
+                            .iter()
+                            .find_map(|k| stat.get(*k).and_then(serde_json::Value::as_str))
+                            .map(str::to_owned)
+                            .or_else(|| number(stat, "samplerId").map(|id| format!("sampler {id}")))
+                            .unwrap_or_default(),
+                        rps: number(stat, "tps"),
+                        failed_rps: number(stat, "failTps"),
+                        failures: failures(total),
+                        avg_ms: number(total, "rtAvg"),
+                        max_ms: number(total, "rtMax"),
+                    }
+                })
+                .collect(),
+        }
+    }
+
     /// Share of requests so far that passed (status and checks), when known.
     pub fn success_rate(&self) -> Option<f64> {
         let requests = self.requests?;
@@ -102,6 +149,26 @@ impl Point {
         let failed = self.failures.unwrap_or(0) + self.check_failures.unwrap_or(0);
         Some((requests - failed) as f64 / requests as f64)
     }
+}
+
+/// The run-so-far statistics of a JMeter stat object (`fullStat`), else the object itself.
+fn full(stat: &JsonObject) -> &JsonObject {
+    stat.get("fullStat")
+        .and_then(serde_json::Value::as_object)
+        .unwrap_or(stat)
+}
+
+fn number(stat: &JsonObject, key: &str) -> Option<f64> {
+    stat.get(key).and_then(serde_json::Value::as_f64)
+}
+
+fn count(stat: &JsonObject, key: &str) -> Option<i64> {
+    number(stat, key).map(|n| n as i64)
+}
+
+/// Failed samples: `failCount`, else `count - successCount`.
+fn failures(stat: &JsonObject) -> Option<i64> {
+    count(stat, "failCount").or_else(|| Some(count(stat, "count")? - count(stat, "successCount")?))
 }
 
 #[cfg(test)]
@@ -119,5 +186,45 @@ mod tests {
             .insert(crate::engine::SEG99_KEY.to_owned(), serde_json::json!(9.5));
         let point = Point::of(1.0, &data);
         assert_eq!((point.p90_ms, point.p99_ms), (Some(4.0), Some(9.5)));
+    }
+
+    #[test]
+    fn a_jmeter_poll_reads_the_interval_and_the_run_so_far() {
+        let stat = |value: serde_json::Value| value.as_object().cloned().expect("object");
+        let data = JMeterRunningData {
+            concurrency: Some(5),
+            all_sample_stat: Some(stat(serde_json::json!({
+                "tps": 40.5, "count": 40, "failCount": 0, "samplerId": -1,
+                "fullStat": { "count": 400, "successCount": 396, "rtAvg": 3.5,
+                              "rtSeg90": 6, "rtSeg99": 11 }
+            }))),
+            sample_stat_list: vec![stat(serde_json::json!({
+                "samplerId": 0, "tps": 40.5, "failTps": 0.5,
+                "fullStat": { "count": 400, "failCount": 4, "rtAvg": 3.5, "rtMax": 30 }
+            }))],
+            ..JMeterRunningData::default()
+        };
+        let point = Point::of_jmeter(12.0, &data);
+        assert_eq!(point.concurrency, Some(5.0));
+        assert_eq!(point.rps, Some(40.5));
+        assert_eq!((point.requests, point.failures), (Some(400), Some(4)));
+        assert_eq!((point.p90_ms, point.p99_ms), (Some(6.0), Some(11.0)));
+        assert_eq!(point.success_rate(), Some(0.99));
+        assert_eq!(point.apis[0].name, "sampler 0");
+        assert_eq!(point.apis[0].failures, Some(4));
+        assert_eq!(point.apis[0].max_ms, Some(30.0));
+        let empty = Point::of_jmeter(1.0, &JMeterRunningData::default());
+        assert_eq!((empty.requests, empty.rps), (None, None));
+        let starting = JMeterRunningData {
+            all_sample_stat: Some(stat(serde_json::json!({
+                "fullStat": { "count": 0, "rtSeg99": 0 }
+            }))),
+            ..JMeterRunningData::default()
+        };
+        assert_eq!(
+            Point::of_jmeter(1.0, &starting).p99_ms,
+            None,
+            "nothing measured yet"
+        );
     }
 }

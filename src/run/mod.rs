@@ -5,13 +5,16 @@
 //! |---|---|
 //! | [`debug`] | the debug run and the check of its samples |
 //! | [`follow`] | start, the follow loop with its timeline, stop, the report fetch |
+//! | [`jmeter`] | the same for JMeter scenes, into the same [`Outcome`] |
 //!
 //! [`run_scene`] strings them together for one scene and reports what happens through
 //! [`Event`]s, so that the CLI draws progress without the library printing anything.
-//! `ptsplan run` and `apply --run` both go through it.
+//! `ptsplan run` and `apply --run` both go through it (JMeter scenes through
+//! [`jmeter::run_scene`]).
 
 pub mod debug;
 pub mod follow;
+pub mod jmeter;
 
 use std::future::Future;
 use std::time::Duration;
@@ -117,6 +120,9 @@ pub struct Finished {
     pub interrupted: bool,
     /// After an interrupt: whether the backend confirmed the stop.
     pub stop_confirmed: bool,
+    /// For a JMeter scene: what the backend answered (`details` holds the report read as
+    /// PTS report details).
+    pub jmeter: Option<Box<jmeter::Evidence>>,
 }
 
 /// Runs one scene: debug run (when asked), start, follow, report. `interrupt` stops the
@@ -195,6 +201,7 @@ pub async fn run_scene(
         debug,
         interrupted: followed.interrupted,
         stop_confirmed,
+        jmeter: None,
     })))
 }
 

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::model::{LoadMode, Scalar};
+use super::model::{LoadMode, RunPolicy, Scalar, Threshold};
 use super::units::Duration;
 
 /// A PTS JMeter scene: a JMX script with its data files, properties and load.
@@ -50,6 +50,15 @@ pub struct JMeterScene {
     /// uses; apply saves the environment before the scene.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
+    /// Pass/fail criteria judged on the run's report, as for PTS scenes: `p99 < 300ms`
+    /// scene-wide, or scoped with `chain:` (a thread group of the script) and `step:` (a
+    /// sampler of it, by name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Vec<Threshold>>,
+    /// When the scene runs: `manual` (only `ptsplan run`), `on_apply` (every apply with
+    /// `--run`), `on_change` (after an apply that changed it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunPolicy>,
 }
 
 /// The load of a JMeter scene.

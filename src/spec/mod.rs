@@ -6,6 +6,7 @@
 
 pub mod interpolate;
 pub mod jmeter;
+pub mod jmx;
 pub mod load;
 pub mod model;
 pub mod schema;

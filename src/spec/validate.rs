@@ -1308,12 +1308,41 @@ impl Validator<'_> {
     }
 
     fn thresholds(&mut self, path: &Path, scene: &Scene) {
-        for (i, threshold) in scene.thresholds.iter().flatten().enumerate() {
+        let layout: Vec<(&str, Vec<&str>)> = scene
+            .chains
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.steps.iter().map(|s| s.name.as_str()).collect(),
+                )
+            })
+            .collect();
+        let scopes = Scopes {
+            layout: Some(&layout),
+            chain: "chain",
+            step: "step",
+            place: "this scene".to_owned(),
+        };
+        self.threshold_list(path, scene.thresholds.as_deref(), &scopes);
+    }
+
+    /// Checks `thresholds` (at `path.thresholds`): each assertion parses, and each scope
+    /// names a chain and step of `scopes` (unchecked when its layout is unknown).
+    fn threshold_list(
+        &mut self,
+        path: &Path,
+        thresholds: Option<&[Threshold]>,
+        scopes: &Scopes<'_>,
+    ) {
+        for (i, threshold) in thresholds.unwrap_or_default().iter().enumerate() {
             let p = path.key("thresholds").index(i);
             let (text, text_path) = match threshold {
                 Threshold::Scene(text) => (text, p.clone()),
                 Threshold::Scoped(scoped) => {
-                    self.threshold_scope(&p, scene, scoped);
+                    if let Some(layout) = scopes.layout {
+                        self.threshold_scope(&p, layout, scopes, scoped);
+                    }
                     (&scoped.assertion, p.key("assert"))
                 }
             };
@@ -1326,32 +1355,32 @@ impl Validator<'_> {
         }
     }
 
-    fn threshold_scope(&mut self, path: &Path, scene: &Scene, scoped: &ScopedThreshold) {
-        let Some(chain) = scene.chains.iter().find(|c| c.name == scoped.chain) else {
+    fn threshold_scope(
+        &mut self,
+        path: &Path,
+        layout: &[(&str, Vec<&str>)],
+        scopes: &Scopes<'_>,
+        scoped: &ScopedThreshold,
+    ) {
+        let (noun, step_noun) = (scopes.chain, scopes.step);
+        let Some((chain, steps)) = layout.iter().find(|(c, _)| *c == scoped.chain) else {
             let d = self.err(
                 "plan::undefined-chain",
                 &path.key("chain"),
-                format!("no chain `{}` in this scene", scoped.chain),
+                format!("no {noun} `{}` in {}", scoped.chain, scopes.place),
             );
-            self.diags.push(suggest(
-                d,
-                &scoped.chain,
-                scene.chains.iter().map(|c| c.name.as_str()),
-            ));
+            self.diags
+                .push(suggest(d, &scoped.chain, layout.iter().map(|(c, _)| *c)));
             return;
         };
         if let Some(step) = &scoped.step {
-            if !chain.steps.iter().any(|s| &s.name == step) {
+            if !steps.iter().any(|s| s == step) {
                 let d = self.err(
                     "plan::undefined-step",
                     &path.key("step"),
-                    format!("chain `{}` has no step `{step}`", chain.name),
+                    format!("{noun} `{chain}` has no {step_noun} `{step}`"),
                 );
-                self.diags.push(suggest(
-                    d,
-                    step,
-                    chain.steps.iter().map(|s| s.name.as_str()),
-                ));
+                self.diags.push(suggest(d, step, steps.iter().copied()));
             }
         }
     }
@@ -2171,6 +2200,19 @@ fn join_and(words: &[String]) -> String {
 }
 
 /// `d` with a "did you mean" hint when `word` looks like a typo of a candidate.
+/// What the scopes of thresholds name: the chains and their steps of a PTS scene, or the
+/// thread groups and their samplers of a JMeter script.
+struct Scopes<'a> {
+    /// Chain names and their step names; `None`: unknown (not checked).
+    layout: Option<&'a [(&'a str, Vec<&'a str>)]>,
+    /// What `chain:` names (`chain`, `thread group`).
+    chain: &'static str,
+    /// What `step:` names (`step`, `sampler`).
+    step: &'static str,
+    /// Where they are looked for, for messages (`this scene`, `orders.jmx`).
+    place: String,
+}
+
 fn suggest<'c>(
     d: Diagnostic,
     word: &str,

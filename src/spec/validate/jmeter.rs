@@ -2,7 +2,7 @@
 //! XML with a JMeter test plan at its root, environments referenced exist, properties stay
 //! out of ptsplan's reserved names, and the load is inside PTS's ranges.
 
-use super::{MAX_RUN, MAX_SCENE_NAME, RESERVED_PREFIX, Validator, suggest};
+use super::{MAX_RUN, MAX_SCENE_NAME, RESERVED_PREFIX, Scopes, Validator, suggest};
 use crate::spec::model::{JMeterScene, LoadMode, Scalar};
 use crate::spec::units::Duration;
 use crate::spec::yaml::Path;
@@ -29,7 +29,26 @@ impl Validator<'_> {
 
     fn jmeter_scene(&mut self, key: &str, scene: &JMeterScene) {
         let path = Path::root().key("jmeter_scenes").key(key);
-        self.jmx(&path.key("jmx"), &scene.jmx);
+        let text = self.jmx(&path.key("jmx"), &scene.jmx);
+        let groups = text.as_deref().and_then(crate::spec::jmx::layout);
+        let layout: Option<Vec<(&str, Vec<&str>)>> = groups.as_ref().map(|groups| {
+            groups
+                .iter()
+                .map(|g| {
+                    (
+                        g.name.as_str(),
+                        g.samplers.iter().map(String::as_str).collect(),
+                    )
+                })
+                .collect()
+        });
+        let scopes = Scopes {
+            layout: layout.as_deref(),
+            chain: "thread group",
+            step: "sampler",
+            place: format!("`{}`", scene.jmx),
+        };
+        self.threshold_list(&path, scene.thresholds.as_deref(), &scopes);
         for (i, file) in scene.files.iter().enumerate() {
             self.local_file(&path.key("files").index(i), file);
         }
@@ -163,11 +182,10 @@ impl Validator<'_> {
         }
     }
 
-    /// The JMX script must exist and be a well-formed JMeter test plan.
-    fn jmx(&mut self, path: &Path, file: &str) {
-        let Some(bytes) = self.local_file(path, file) else {
-            return;
-        };
+    /// The JMX script must exist and be a well-formed JMeter test plan; its text when it is
+    /// (a script named by URL is not read).
+    fn jmx(&mut self, path: &Path, file: &str) -> Option<String> {
+        let bytes = self.local_file(path, file)?;
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {
@@ -175,11 +193,12 @@ impl Validator<'_> {
                     self.err("plan::jmx", path, format!("`{file}` is not UTF-8 text"))
                         .with_help("save the JMX file as UTF-8"),
                 );
-                return;
+                return None;
             }
         };
         match roxmltree::Document::parse(&text) {
-            Err(error) => self.diags.push(
+            Err(error) => {
+                self.diags.push(
                 self.err(
                     "plan::jmx",
                     path,
@@ -189,7 +208,9 @@ impl Validator<'_> {
                 .with_help(format!(
                     "fix the XML at the line and column given (in {file}), e.g. by opening and saving it in JMeter"
                 )),
-            ),
+            );
+                return None;
+            }
             Ok(document) => {
                 let root = document.root_element().tag_name().name();
                 if root != "jmeterTestPlan" {
@@ -197,13 +218,17 @@ impl Validator<'_> {
                         self.err(
                             "plan::jmx",
                             path,
-                            format!("`{file}` holds <{root}>, not a JMeter test plan (<jmeterTestPlan>)"),
+                            format!(
+                                "`{file}` holds <{root}>, not a JMeter test plan (<jmeterTestPlan>)"
+                            ),
                         )
                         .with_help("name the .jmx file JMeter saved"),
                     );
+                    return None;
                 }
             }
         }
+        Some(text)
     }
 }
 
@@ -284,6 +309,70 @@ jmeter_scenes:
         assert!(
             diags[0].message.contains("not a JMeter test plan"),
             "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn thresholds_parse_and_their_scopes_name_thread_groups_and_samplers_of_the_script() {
+        let jmx = r#"<jmeterTestPlan><hashTree><TestPlan testname="p"/><hashTree>
+<ThreadGroup testclass="ThreadGroup" testname="buyers"/><hashTree>
+<HTTPSamplerProxy testclass="HTTPSamplerProxy" testname="list orders"/><hashTree/>
+</hashTree></hashTree></hashTree></jmeterTestPlan>"#;
+        let plan = PLAN.replace("sharde", "shared").replace(
+            "    environment: shared\n",
+            "    environment: shared
+    thresholds:
+      - p99 < 300ms
+      - p99 < fast
+      - { assert: errors == 0, chain: buyers, step: list orders }
+      - { assert: errors == 0, chain: buyer }
+      - { assert: errors == 0, chain: buyers, step: list order }
+",
+        );
+        let diags = check(&plan, Some(jmx));
+        let found: Vec<(&str, &str, &str)> = diags
+            .iter()
+            .map(|d| {
+                (
+                    d.code,
+                    d.path.as_deref().unwrap_or_default(),
+                    spanned(&plan, d),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "plan::invalid-threshold",
+                    "jmeter_scenes.orders.thresholds[1]",
+                    "p99 < fast"
+                ),
+                (
+                    "plan::undefined-chain",
+                    "jmeter_scenes.orders.thresholds[3].chain",
+                    "buyer"
+                ),
+                (
+                    "plan::undefined-step",
+                    "jmeter_scenes.orders.thresholds[4].step",
+                    "list order"
+                ),
+            ],
+            "{diags:#?}"
+        );
+        assert!(
+            diags[1]
+                .message
+                .contains("no thread group `buyer` in `orders.jmx`")
+        );
+        assert_eq!(diags[1].help.as_deref(), Some("did you mean `buyers`?"));
+        assert!(
+            diags[2]
+                .message
+                .contains("thread group `buyers` has no sampler `list order`"),
+            "{}",
+            diags[2].message
         );
     }
 
