@@ -196,10 +196,9 @@ pub fn plan_viewed(
             continue;
         };
         let live_fingerprint = live_viewed.fingerprint.clone();
-        // Most scenes of a plan are unchanged: equal views need no walk.
-        let unchanged =
-            live_fingerprint == desired_viewed.fingerprint && live_viewed.view == *desired_view;
-        let mut changes = if unchanged {
+        // Most scenes of a plan are unchanged, and equal fingerprints (SHA-256 of the
+        // canonical view) are equal views: neither a walk nor a comparison of the trees.
+        let mut changes = if live_fingerprint == desired_viewed.fingerprint {
             Vec::new()
         } else {
             diff::diff(&live_viewed.view, desired_view)

@@ -107,41 +107,48 @@ pub fn forces_replacement(path: &[String]) -> bool {
 /// A short, order-independent fingerprint of a view (hex of SHA-256, 16 characters).
 pub fn fingerprint(view: &Value) -> String {
     use sha2::{Digest, Sha256};
-    let mut canonical = String::new();
+    let mut canonical = Vec::new();
     write_canonical(view, &mut canonical);
-    let digest = Sha256::digest(canonical.as_bytes());
+    let digest = Sha256::digest(&canonical);
     hex::encode(&digest[..8])
 }
 
 /// JSON text with object keys sorted, so equal views hash equal whatever their order.
-fn write_canonical(value: &Value, out: &mut String) {
+/// Written straight into `out` (no text per key or scalar): a large plan fingerprints
+/// thousands of views while their reads are in flight.
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by_key(|(key, _)| *key);
+            out.push(b'{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::from(key.as_str()).to_string());
-                out.push(':');
-                write_canonical(&map[key], out);
+                write_json(key, out);
+                out.push(b':');
+                write_canonical(item, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => write_json(other, out),
     }
+}
+
+/// Compact JSON of `value` appended to `out` (writing to a `Vec` cannot fail).
+fn write_json<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(out, value);
 }
 
 fn put(out: &mut Map<String, Value>, key: &str, value: Option<Value>) {
@@ -400,4 +407,18 @@ fn advanced_view(advanced: &wire::AdvanceSetting) -> Value {
         out.insert("domain_bindings".into(), Value::Object(bindings));
     }
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fingerprint_hashes_compact_json_with_sorted_keys() {
+        // Fingerprints are stored in live markers: the canonical text must never change.
+        // Expected: SHA-256 of {"a":"x\"yé\n","b":[1,2.5,{"a":true,"z":null}],"c":{}}.
+        let view =
+            serde_json::json!({"b": [1, 2.5, {"z": null, "a": true}], "a": "x\"yé\n", "c": {}});
+        assert_eq!(fingerprint(&view), "2a7535fa4d4f2c15");
+    }
 }
