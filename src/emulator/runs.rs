@@ -160,14 +160,35 @@ pub(crate) struct Active {
     pub handle: Box<dyn RunHandle>,
 }
 
-/// The runs in progress, by scene id (a scene runs at most one at a time).
-#[derive(Default)]
-pub(crate) struct ActiveRuns {
-    pub by_scene: Mutex<HashMap<String, Active>>,
+/// The runs in progress, by scene id (a scene runs at most one at a time): engine runs
+/// ([`Active`]) and JMeter runs ([`super::jmeter::Active`]).
+pub(crate) struct ActiveRuns<A = Active> {
+    by_scene: Mutex<HashMap<String, A>>,
 }
 
-impl ActiveRuns {
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Active>> {
+impl<A> Default for ActiveRuns<A> {
+    fn default() -> Self {
+        ActiveRuns {
+            by_scene: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<A> ActiveRuns<A> {
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, A>> {
         self.by_scene.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes out the runs that `ended` says have ended, with their scene ids.
+    pub fn take_ended(&self, ended: impl Fn(&A) -> bool) -> Vec<(String, A)> {
+        let mut active = self.lock();
+        let ids: Vec<String> = active
+            .iter()
+            .filter(|(_, run)| ended(run))
+            .map(|(scene_id, _)| scene_id.clone())
+            .collect();
+        ids.into_iter()
+            .filter_map(|scene_id| active.remove_entry(&scene_id))
+            .collect()
     }
 }

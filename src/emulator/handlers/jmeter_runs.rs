@@ -266,19 +266,7 @@ fn stop_and_finish(shared: &Shared, scene_id: &str, run: Active) -> Result<(), A
 
 /// Records the runs that have ended.
 pub(crate) fn reap(shared: &Shared) {
-    let done: Vec<(String, Active)> = {
-        let mut active = shared.jmeter_runs.lock();
-        let finished: Vec<String> = active
-            .iter()
-            .filter(|(_, run)| run.run.is_finished())
-            .map(|(scene_id, _)| scene_id.clone())
-            .collect();
-        finished
-            .into_iter()
-            .filter_map(|scene_id| active.remove(&scene_id).map(|run| (scene_id, run)))
-            .collect()
-    };
-    for (scene_id, run) in done {
+    for (scene_id, run) in shared.jmeter_runs.take_ended(|run| run.run.is_finished()) {
         // A write failure leaves the record `running`; `recover` settles it at the next
         // start, and the error has nobody to go to here.
         let _ = finish(shared, &scene_id, run);

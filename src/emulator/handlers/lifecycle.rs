@@ -257,19 +257,7 @@ pub(super) fn stop_and_finish(
 /// Collects the figures of runs that have ended (JMeter runs included).
 pub(crate) fn reap(shared: &Shared) {
     super::jmeter_runs::reap(shared);
-    let done: Vec<(String, Active)> = {
-        let mut active = shared.runs.lock();
-        let finished: Vec<String> = active
-            .iter()
-            .filter(|(_, run)| run.handle.is_finished())
-            .map(|(scene_id, _)| scene_id.clone())
-            .collect();
-        finished
-            .into_iter()
-            .filter_map(|scene_id| active.remove(&scene_id).map(|run| (scene_id, run)))
-            .collect()
-    };
-    for (scene_id, run) in done {
+    for (scene_id, run) in shared.runs.take_ended(|run| run.handle.is_finished()) {
         // A write failure leaves the run record `running`; `recover` settles it at the next
         // start, and the error has nobody to go to here.
         let _ = finish(shared, &scene_id, run);

@@ -34,9 +34,6 @@ mod series;
 mod stats;
 mod targets;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use serde::{Deserialize, Serialize};
 
 pub use install::JMeterSetup;
@@ -117,13 +114,4 @@ pub(crate) struct Active {
 }
 
 /// The JMeter runs in progress, by scene id (a scene runs at most one at a time).
-#[derive(Default)]
-pub(crate) struct ActiveRuns {
-    by_scene: Mutex<HashMap<String, Active>>,
-}
-
-impl ActiveRuns {
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Active>> {
-        self.by_scene.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
+pub(crate) type ActiveRuns = super::runs::ActiveRuns<Active>;
