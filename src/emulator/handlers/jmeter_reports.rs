@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use super::super::jmeter::{self, KeptSample, Record, Series};
 use super::jmeter::report_not_exist;
+use super::reports::ReportFilter;
 use super::{ApiError, Shared, check_paging, ok, page};
 use crate::wire::{
     Action, GetJMeterLogs, GetJMeterLogsOutput, GetJMeterReportDetails, GetJMeterSampleMetrics,
@@ -53,26 +54,24 @@ pub(super) fn details(shared: &Shared, params: &Params) -> Result<Value, ApiErro
 pub(super) fn list(shared: &Shared, params: &Params) -> Result<Value, ApiError> {
     let request = ListJMeterReports::from_params(params)?;
     check_paging(request.page_number, (1, 100), request.page_size, (1, 50))?;
-    let keyword = request.keyword.clone().unwrap_or_default().to_lowercase();
+    let filter = ReportFilter {
+        scene_id: request.scene_id.as_deref(),
+        report_id: request.report_id.as_deref(),
+        begin_ms: request.begin_time,
+        end_ms: request.end_time,
+        keyword: request.keyword.as_deref(),
+    };
     let mut records: Vec<Record> = shared.store.read(|tables| {
         tables
             .jmeter_runs
             .values()
             .filter(|record| {
                 record.report.is_some()
-                    && request
-                        .scene_id
-                        .as_ref()
-                        .is_none_or(|id| *id == record.scene_id)
-                    && request
-                        .report_id
-                        .as_ref()
-                        .is_none_or(|id| *id == record.report_id)
-                    && request.begin_time.is_none_or(|t| record.start_ms >= t)
-                    && request
-                        .end_time
-                        .is_none_or(|t| record.end_ms.unwrap_or(record.start_ms) <= t)
-                    && (keyword.is_empty() || name_of(record).to_lowercase().contains(&keyword))
+                    && filter.admits(
+                        (&record.scene_id, &record.report_id),
+                        (record.start_ms, record.end_ms),
+                        &name_of(record),
+                    )
             })
             .cloned()
             .collect()

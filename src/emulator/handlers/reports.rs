@@ -59,22 +59,20 @@ pub(super) fn by_scene(shared: &Shared, params: &Params) -> Result<Value, ApiErr
 pub(super) fn list(shared: &Shared, params: &Params) -> Result<Value, ApiError> {
     let request = ListPtsReports::from_params(params)?;
     check_paging(request.page_number, (1, 50), request.page_size, (1, 20))?;
-    let keyword = request.keyword.clone().unwrap_or_default().to_lowercase();
+    let filter = ReportFilter {
+        scene_id: request.scene_id.as_deref(),
+        report_id: request.report_id.as_deref(),
+        begin_ms: request.begin_time,
+        end_ms: request.end_time,
+        keyword: request.keyword.as_deref(),
+    };
     let records = shared.store.read(|tables| {
         reported(tables.runs.values(), |record| {
-            request
-                .scene_id
-                .as_ref()
-                .is_none_or(|id| *id == record.scene_id)
-                && request
-                    .report_id
-                    .as_ref()
-                    .is_none_or(|id| *id == record.plan_id)
-                && request.begin_time.is_none_or(|t| record.start_ms >= t)
-                && request
-                    .end_time
-                    .is_none_or(|t| record.end_ms.unwrap_or(record.start_ms) <= t)
-                && (keyword.is_empty() || record.scene_name.to_lowercase().contains(&keyword))
+            filter.admits(
+                (&record.scene_id, &record.plan_id),
+                (record.start_ms, record.end_ms),
+                &record.scene_name,
+            )
         })
     });
     if request.report_id.is_some() && records.is_empty() {
@@ -113,6 +111,36 @@ pub(super) fn list(shared: &Shared, params: &Params) -> Result<Value, ApiError> 
 }
 
 /// Finished load runs with a report matching `keep`, newest first.
+/// The filters `ListPtsReports` and `ListJMeterReports` both take, as given.
+pub(super) struct ReportFilter<'a> {
+    pub scene_id: Option<&'a str>,
+    pub report_id: Option<&'a str>,
+    /// Runs that started at or after this (epoch milliseconds).
+    pub begin_ms: Option<i64>,
+    /// Runs that ended (or, still going, started) at or before this.
+    pub end_ms: Option<i64>,
+    /// Part of the report's name, in any case.
+    pub keyword: Option<&'a str>,
+}
+
+impl ReportFilter<'_> {
+    /// Whether the report `(scene id, report id)` of a run over `(start, end)` (epoch
+    /// milliseconds), named `name`, is listed.
+    pub fn admits(
+        &self,
+        (scene_id, report_id): (&str, &str),
+        (start_ms, end_ms): (i64, Option<i64>),
+        name: &str,
+    ) -> bool {
+        let keyword = self.keyword.unwrap_or_default().to_lowercase();
+        self.scene_id.is_none_or(|id| id == scene_id)
+            && self.report_id.is_none_or(|id| id == report_id)
+            && self.begin_ms.is_none_or(|t| start_ms >= t)
+            && self.end_ms.is_none_or(|t| end_ms.unwrap_or(start_ms) <= t)
+            && (keyword.is_empty() || name.to_lowercase().contains(&keyword))
+    }
+}
+
 fn reported<'a>(
     runs: impl Iterator<Item = &'a RunRecord>,
     keep: impl Fn(&RunRecord) -> bool,
