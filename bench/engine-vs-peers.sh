@@ -11,7 +11,8 @@
 #    checkpoint, one worker thread) pinned to --gen-cpu, each for --duration seconds with
 #    --connections keep-alive connections; prints requests/s and generator CPU-seconds per
 #    100k requests side by side, with ratios;
-# 4. RPS mode at 80% of the engine's measured maximum: achieved rate and error;
+# 4. RPS mode at 20, 50 and 80% of the engine's maximum, measured again (5 s, closed model)
+#    just before each level: achieved rate and error;
 # 5. 10,000 virtual users against a 100 ms target (a small asyncio server): peak RSS.
 #
 # Numbers from a shared machine are noisy: run it on an idle one, and more than once.
@@ -129,7 +130,12 @@ ENGINE_RPS=$(awk '$1 == "engine" {printf "%d", $2 / $3}' "$WORK/results")
 
 if [ "$SKIP_RPS" = 0 ] && [ "${ENGINE_RPS:-0}" -gt 0 ]; then
   for share in 20 50 80; do
-    RATE=$((ENGINE_RPS * share / 100))
+    # The maximum again, just before: a virtual machine's speed drifts within seconds, and
+    # a share of a maximum measured minutes earlier may be more than the machine now serves.
+    taskset -c "$GEN_CPU" "$PTSPLAN" engine run "$WORK/closed.json" --threads 1 --duration 5s --json > "$WORK/max.out"
+    NOW_RPS=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(d["apis"][0]["rps"]))' "$WORK/max.out")
+    RATE=$((NOW_RPS * share / 100))
+    echo "closed-model maximum just before: ${NOW_RPS}/s (at the start: ${ENGINE_RPS}/s)"
     scene tps_mode "$RATE" "$URL" > "$WORK/open.json"
     taskset -c "$GEN_CPU" "$PTSPLAN" engine run "$WORK/open.json" --threads 1 --duration "${DURATION}s" --json > "$WORK/open.out"
     python3 - "$WORK/open.out" "$RATE" "$DURATION" "$share" <<'PY'
