@@ -16,7 +16,8 @@ use std::process::Output;
 
 use crate::jmeter_run::{Target, applied_scene, jmeter_available};
 use crate::util::{
-    Backend, repo, run, start_backend, start_backend_with, start_backend_with_env, stderr, stdout,
+    Backend, SAMPLE_SECRET, ptsplan, repo, start_backend, start_backend_with,
+    start_backend_with_env, stderr, stdout,
 };
 
 /// Every outcome but an error (0, or 2 for changes with `--detailed-exitcode`).
@@ -180,7 +181,22 @@ fn a_jmeter_scene_and_its_environment_round_trip_through_plan_apply_and_import()
     let copied = std::fs::read_to_string(work.join("imported/files/orders-jmx/orders.jmx"))
         .expect("the script is copied");
     assert!(copied.contains("orders?buyer="), "{copied}");
-    let (adopting, _) = ok(&backend.run(work, &["plan", "imported"]));
+    // The environment's secret property is imported as a reference, never as its value.
+    let environment = std::fs::read_to_string(work.join("imported/environment-shared.yaml"))
+        .expect("the environment is imported");
+    assert!(
+        environment.contains("${secret.SECRET}") && !environment.contains(SAMPLE_SECRET),
+        "{environment}"
+    );
+    let imported_run = |args: &[&str]| {
+        let out = backend
+            .command(work)
+            .args(args)
+            .env("SECRET", SAMPLE_SECRET)
+            .output();
+        out.expect("ptsplan runs")
+    };
+    let (adopting, _) = ok(&imported_run(&["plan", "imported"]));
     assert!(
         adopting.contains("~ owner: \"mall-jmeter\" → \"adopted\""),
         "{adopting}"
@@ -189,8 +205,10 @@ fn a_jmeter_scene_and_its_environment_round_trip_through_plan_apply_and_import()
         adopting.contains("Plan: 0 to create, 2 to update, 0 to delete"),
         "{adopting}"
     );
-    ok(&backend.run(work, &["apply", "imported", "--auto-approve"]));
-    no_changes(&backend, work, "imported");
+    ok(&imported_run(&["apply", "imported", "--auto-approve"]));
+    let again = imported_run(&["plan", "imported", "--detailed-exitcode"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert!(stdout(&again).contains("No changes."), "{}", stdout(&again));
 }
 
 #[test]
@@ -214,7 +232,11 @@ fn running_a_jmeter_scene_without_jmeter_installed_fails_with_a_clear_error() {
 
 #[test]
 fn the_jmeter_example_plan_is_valid() {
-    let out = run(&["validate", "plans/jmeter"]);
+    let out = ptsplan(&repo())
+        .args(["validate", "plans/jmeter"])
+        .env("SAMPLE_APP_SECRET", SAMPLE_SECRET)
+        .output()
+        .expect("ptsplan runs");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("1 JMeter scene, 1 environment, 0 errors, 0 warnings"),
@@ -335,7 +357,13 @@ fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
         "the report counts what the target received"
     );
     let details = bundle_json(work, &out, "reports/orders-jmx/details.json");
-    assert_eq!(details["SamplerMetricsList"][0]["ApiName"], "list orders");
+    let samplers: Vec<&str> = details["SamplerMetricsList"]
+        .as_array()
+        .expect("samplers")
+        .iter()
+        .filter_map(|s| s["ApiName"].as_str())
+        .collect();
+    assert_eq!(samplers, ["get token", "list orders"], "{details}");
     let samples = bundle_json(work, &out, "reports/orders-jmx/samples.json");
     let over_time: u64 = samples
         .as_array()
@@ -466,12 +494,9 @@ fn interrupted_once_loaded(
     args: &[&str],
 ) -> (Output, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = crate::util::ptsplan(work)
+    let mut child = backend
+        .command(work)
         .args(args)
-        .env("PTSPLAN_ENDPOINT", &backend.endpoint)
-        .env("ALICLOUD_ACCESS_KEY_ID", &backend.key_id)
-        .env("ALICLOUD_ACCESS_KEY_SECRET", &backend.key_secret)
-        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

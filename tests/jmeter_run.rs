@@ -229,28 +229,37 @@ fn report_count(client: &Client, report_id: &str) -> u64 {
         .as_u64()
         .expect("AllCount");
     let samplers = report["SamplerMetricsList"].as_array().expect("samplers");
-    assert_eq!(samplers.len(), 1, "{report}");
-    assert_eq!(samplers[0]["ApiName"], "list orders");
-    assert_eq!(samplers[0]["AllCount"].as_u64(), Some(all));
+    let names: Vec<&str> = samplers
+        .iter()
+        .filter_map(|s| s["ApiName"].as_str())
+        .collect();
+    // The example fetches a token once per user, then lists orders in a loop.
+    assert_eq!(names, ["get token", "list orders"], "{report}");
+    let per_sampler: u64 = samplers.iter().filter_map(|s| s["AllCount"].as_u64()).sum();
+    assert_eq!(per_sampler, all, "{report}");
     assert_eq!(report["SceneMetrics"]["FailCountReq"], 0, "{report}");
     assert_eq!(report["ReportOverView"]["ReportId"], report_id);
-    let metrics = call(
-        client,
-        "GetJMeterSampleMetrics",
-        &[("ReportId", report_id), ("SamplerId", "0")],
-    );
-    let over_time: u64 = metrics["SampleMetricList"]
-        .as_array()
-        .expect("points")
-        .iter()
-        .map(|text| {
-            let point: Value =
-                serde_json::from_str(text.as_str().expect("JSON text")).expect("JSON");
-            point["totalCount"].as_u64().expect("totalCount")
-        })
-        .sum();
-    assert_eq!(over_time, all, "{metrics}");
-    assert_eq!(metrics["SamplerMap"]["0"], "list orders");
+    let mut over_time = 0;
+    for (id, name) in names.iter().enumerate() {
+        let id = id.to_string();
+        let metrics = call(
+            client,
+            "GetJMeterSampleMetrics",
+            &[("ReportId", report_id), ("SamplerId", &id)],
+        );
+        assert_eq!(metrics["SamplerMap"][&id], *name, "{metrics}");
+        over_time += metrics["SampleMetricList"]
+            .as_array()
+            .expect("points")
+            .iter()
+            .map(|text| {
+                let point: Value =
+                    serde_json::from_str(text.as_str().expect("JSON text")).expect("JSON");
+                point["totalCount"].as_u64().expect("totalCount")
+            })
+            .sum::<u64>();
+    }
+    assert_eq!(over_time, all);
     all
 }
 
@@ -323,7 +332,7 @@ fn a_jmeter_scene_runs_to_its_end_and_its_report_counts_what_the_target_received
     );
     let first: Value = serde_json::from_str(samples["SampleResults"][0].as_str().expect("text"))
         .expect("a JSON sample");
-    assert_eq!(first["samplerName"], "list orders", "{samples}");
+    assert_eq!(first["samplerName"], "get token", "{samples}");
     assert_eq!(first["responseCode"], "200");
     let logs = call(
         &client,
@@ -430,7 +439,7 @@ fn a_script_aimed_off_loopback_is_refused_before_jmeter_starts() {
     );
     let message = refused.text("Message");
     assert!(
-        message.contains("`list orders`: HTTPSampler.domain"),
+        message.contains("`get token`: HTTPSampler.domain"),
         "{message}"
     );
     assert!(message.contains("not loopback"), "{message}");
@@ -458,8 +467,8 @@ fn a_debug_run_sends_one_iteration_and_keeps_its_samples_without_a_report() {
     });
     assert_eq!(end["IsDebugging"], true, "{end}");
     assert_eq!(end["HasReport"], false, "{end}");
-    // One thread, one loop: one request.
-    assert_eq!(target.count(), 1);
+    // One thread, one loop: the token, then one listing.
+    assert_eq!(target.count(), 2);
     let samples = call(
         &client,
         "GetJMeterSamplingLogs",
@@ -470,7 +479,7 @@ fn a_debug_run_sends_one_iteration_and_keeps_its_samples_without_a_report() {
             ("Success", "true"),
         ],
     );
-    assert_eq!(samples["TotalCount"], 1, "{samples}");
+    assert_eq!(samples["TotalCount"], 2, "{samples}");
     let missing = client.call("GetJMeterReportDetails", &[("ReportId", &report_id)]);
     assert_eq!(missing.code(), "ReportNotExist", "{}", missing.raw);
 }

@@ -153,17 +153,22 @@ impl Backend {
             .expect("the endpoint is an address")
     }
 
-    /// `ptsplan ARGS` from `dir` against this backend, with `WX_APP_SECRET` set.
-    pub fn run(&self, dir: &Path, args: &[&str]) -> Output {
-        ptsplan(dir)
-            .args(args)
-            .env("PTSPLAN_ENDPOINT", &self.endpoint)
+    /// `ptsplan` run from `dir` against this backend, with the example plans' secrets
+    /// (`WX_APP_SECRET`, `SAMPLE_APP_SECRET`) set.
+    pub fn command(&self, dir: &Path) -> Command {
+        let mut cmd = ptsplan(dir);
+        cmd.env("PTSPLAN_ENDPOINT", &self.endpoint)
             .env("ALICLOUD_ACCESS_KEY_ID", &self.key_id)
             .env("ALICLOUD_ACCESS_KEY_SECRET", &self.key_secret)
             .env("WX_APP_SECRET", SECRET)
-            .stdin(Stdio::null())
-            .output()
-            .expect("ptsplan runs")
+            .env("SAMPLE_APP_SECRET", SAMPLE_SECRET)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// `ptsplan ARGS` from `dir` against this backend (see [`Backend::command`]).
+    pub fn run(&self, dir: &Path, args: &[&str]) -> Output {
+        self.command(dir).args(args).output().expect("ptsplan runs")
     }
 }
 
