@@ -19,17 +19,14 @@ use ptsplan::wire::{self, GetPtsReportDetails, GetPtsReportDetailsOutput, SavePt
 use serde_json::{Value, json};
 
 use crate::target::Target;
-use crate::util::{Backend, SECRET, copy_dir, ptsplan, repo, start_backend, stderr, stdout};
+use crate::util::{
+    Backend, SECRET, copy_dir, ptsplan, repo, start_backend, stderr, stdout, strings,
+};
 
 /// `ptsplan ARGS` from `dir` against `backend`, with extra environment variables.
 fn run(backend: &Backend, dir: &Path, args: &[&str], env: &[(String, String)]) -> Output {
-    let mut cmd = ptsplan(dir);
-    cmd.args(args)
-        .env("PTSPLAN_ENDPOINT", &backend.endpoint)
-        .env("ALICLOUD_ACCESS_KEY_ID", &backend.key_id)
-        .env("ALICLOUD_ACCESS_KEY_SECRET", &backend.key_secret)
-        .env("WX_APP_SECRET", SECRET)
-        .stdin(std::process::Stdio::null());
+    let mut cmd = backend.command(dir);
+    cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -135,13 +132,7 @@ fn assert_only_adoptions(plan: &str, scenes: usize) {
     assert_eq!(list.len(), scenes, "{plan:#}");
     for s in list {
         assert_eq!(s["action"], "update", "{s:#}");
-        let paths: Vec<&str> = s["changes"]
-            .as_array()
-            .expect("changes")
-            .iter()
-            .filter_map(|c| c["path"].as_str())
-            .collect();
-        assert_eq!(paths, ["owner"], "{s:#}");
+        assert_eq!(strings(&s["changes"], "path"), ["owner"], "{s:#}");
     }
 }
 

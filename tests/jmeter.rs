@@ -17,7 +17,7 @@ use std::process::Output;
 use crate::jmeter_run::{Target, applied_scene, jmeter_available};
 use crate::util::{
     Backend, SAMPLE_SECRET, ptsplan, repo, start_backend, start_backend_with,
-    start_backend_with_env, stderr, stdout,
+    start_backend_with_env, stderr, stdout, strings,
 };
 
 /// Every outcome but an error (0, or 2 for changes with `--detailed-exitcode`).
@@ -34,15 +34,19 @@ fn ok(out: &Output) -> (String, String) {
 
 /// `plan --detailed-exitcode` of `path` says "No changes" and exits 0.
 fn no_changes(backend: &Backend, work: &Path, path: &str) {
-    let out = backend.run(work, &["plan", path, "--detailed-exitcode"]);
+    assert_no_changes(&backend.run(work, &["plan", path, "--detailed-exitcode"]));
+}
+
+/// A `plan --detailed-exitcode` that said "No changes" and exited 0.
+fn assert_no_changes(out: &Output) {
     assert_eq!(
         out.status.code(),
         Some(0),
         "stdout:\n{}\nstderr:\n{}",
-        stdout(&out),
-        stderr(&out)
+        stdout(out),
+        stderr(out)
     );
-    assert!(stdout(&out).contains("No changes."), "{}", stdout(&out));
+    assert!(stdout(out).contains("No changes."), "{}", stdout(out));
 }
 
 /// The example plan's files, copied into `work/plan`.
@@ -206,9 +210,7 @@ fn a_jmeter_scene_and_its_environment_round_trip_through_plan_apply_and_import()
         "{adopting}"
     );
     ok(&imported_run(&["apply", "imported", "--auto-approve"]));
-    let again = imported_run(&["plan", "imported", "--detailed-exitcode"]);
-    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
-    assert!(stdout(&again).contains("No changes."), "{}", stdout(&again));
+    assert_no_changes(&imported_run(&["plan", "imported", "--detailed-exitcode"]));
 }
 
 #[test]
@@ -357,13 +359,11 @@ fn a_jmeter_scene_runs_to_its_end_and_is_judged_like_a_pts_scene() {
         "the report counts what the target received"
     );
     let details = bundle_json(work, &out, "reports/orders-jmx/details.json");
-    let samplers: Vec<&str> = details["SamplerMetricsList"]
-        .as_array()
-        .expect("samplers")
-        .iter()
-        .filter_map(|s| s["ApiName"].as_str())
-        .collect();
-    assert_eq!(samplers, ["get token", "list orders"], "{details}");
+    assert_eq!(
+        strings(&details["SamplerMetricsList"], "ApiName"),
+        ["get token", "list orders"],
+        "{details}"
+    );
     let samples = bundle_json(work, &out, "reports/orders-jmx/samples.json");
     let over_time: u64 = samples
         .as_array()

@@ -20,7 +20,7 @@ use ptsplan::api::sign::Credential;
 use serde_json::{Value, json};
 
 use crate::emulator::client::{Answer, Client};
-use crate::util::{Backend, repo, start_backend, stderr, stdout};
+use crate::util::{Backend, repo, start_backend, stderr, stdout, strings};
 
 /// How long a test waits for a run before giving up (a hang guard, not a speed claim).
 const PATIENCE: Duration = Duration::from_secs(180);
@@ -229,10 +229,7 @@ fn report_count(client: &Client, report_id: &str) -> u64 {
         .as_u64()
         .expect("AllCount");
     let samplers = report["SamplerMetricsList"].as_array().expect("samplers");
-    let names: Vec<&str> = samplers
-        .iter()
-        .filter_map(|s| s["ApiName"].as_str())
-        .collect();
+    let names = strings(&report["SamplerMetricsList"], "ApiName");
     // The example fetches a token once per user, then lists orders in a loop.
     assert_eq!(names, ["get token", "list orders"], "{report}");
     let per_sampler: u64 = samplers.iter().filter_map(|s| s["AllCount"].as_u64()).sum();

@@ -35,6 +35,13 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The `field` of every object in the JSON array `list` that has it as a string, in order.
+pub fn strings<'a>(list: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .map(|items| items.iter().filter_map(|i| i[field].as_str()).collect())
+        .unwrap_or_default()
+}
+
 /// Standard output then standard error, for assertions and their messages.
 pub fn all(out: &Output) -> String {
     format!("{}{}", stdout(out), stderr(out))
