@@ -381,6 +381,17 @@ fn a_running_jmeter_scene_stops_on_request_with_its_report() {
     assert_eq!(live["Status"], "RUNNING", "{live}");
     assert_eq!(live["HoldFor"], 120);
     assert_eq!(live["Concurrency"], 2, "{live}");
+    // The scene's environment lists it as related and, while the load runs, as running.
+    let envs = |what: &str| {
+        let listed = call(
+            &client,
+            "ListEnvs",
+            &[("PageNumber", "1"), ("PageSize", "10")],
+        );
+        listed["Envs"][0][what].clone()
+    };
+    assert_eq!(envs("RelatedScenes"), json!([scene_id]));
+    assert_eq!(envs("RunningScenes"), json!([scene_id]));
 
     call(&client, "StopTestingJMeterScene", &[("SceneId", &scene_id)]);
     let data = call(
@@ -389,6 +400,8 @@ fn a_running_jmeter_scene_stops_on_request_with_its_report() {
         &[("SceneId", &scene_id)],
     );
     assert_eq!(data["RunningData"]["Status"], "STOPPED", "{data}");
+    // An empty list is left out of the answer, as every empty list is.
+    assert_eq!(envs("RunningScenes"), Value::Null);
     let count = report_count(&client, &report_id);
     assert!(count > 0);
     assert_eq!(

@@ -268,6 +268,15 @@ def main():
     check("SaveEnv", env.success and env.env_id)
     envs = PTS.list_envs(m.ListEnvsRequest(page_number=1, page_size=10, env_id=env.env_id)).body
     check("ListEnvs", envs.total_count == 1 and envs.envs[0].env_name == f"env-{TAG}")
+    user = PTS.save_open_jmeter_scene(m.SaveOpenJMeterSceneRequest(open_jmeter_scene=m.SaveOpenJMeterSceneRequestOpenJMeterScene(
+        scene_name=f"jm-env-{TAG}", test_file="t.jmx", mode="CONCURRENCY", duration=60, agent_count=1, concurrency=10,
+        environment_id=env.env_id,
+        file_list=[m.SaveOpenJMeterSceneRequestOpenJMeterSceneFileList(file_name="t.jmx", file_oss_address="https://oss/t.jmx")]))).body
+    used = PTS.list_envs(m.ListEnvsRequest(page_number=1, page_size=10, env_id=env.env_id)).body.envs[0]
+    check("ListEnvs RelatedScenes / RunningScenes",
+          used.related_scenes == [user.scene_id] and not used.running_scenes,
+          f"{used.related_scenes} {used.running_scenes}")
+    PTS.remove_open_jmeter_scene(m.RemoveOpenJMeterSceneRequest(scene_id=user.scene_id))
     PTS.remove_env(m.RemoveEnvRequest(env_id=env.env_id))
     expect_error("RemoveEnv twice -> EnvNotExist",
                  lambda: PTS.remove_env(m.RemoveEnvRequest(env_id=env.env_id)), "EnvNotExist")

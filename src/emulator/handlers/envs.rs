@@ -7,7 +7,8 @@
 use serde_json::Value;
 
 use super::super::ids;
-use super::super::store::Kind;
+use super::super::runs::RunState;
+use super::super::store::{Kind, Tables};
 use super::{ApiError, Shared, change, check_paging, ok, page};
 use crate::wire::{
     Action, Empty, Env, ListEnvs, ListEnvsOutput, ParamError, Params, RemoveEnv, SaveEnv,
@@ -80,7 +81,7 @@ pub(super) fn list(shared: &Shared, params: &Params) -> Result<Value, ApiError> 
                             .is_some_and(|name| name.contains(want.as_str()))
                     })
             })
-            .map(|(_, env)| env.clone())
+            .map(|(id, env)| with_scenes(tables, id, env.clone()))
             .collect()
     });
     if request.env_id.is_some() && envs.is_empty() {
@@ -106,6 +107,29 @@ pub(super) fn remove(shared: &Shared, params: &Params) -> Result<Value, ApiError
         Ok(())
     })?;
     ok(&Empty::default())
+}
+
+/// `env` with the JMeter scenes that use it (`RelatedScenes`) and those of them running
+/// now (`RunningScenes`), by scene id: PTS computes both, they are not saved.
+fn with_scenes(tables: &Tables, env_id: &str, mut env: Env) -> Env {
+    env.related_scenes = tables
+        .jmeter
+        .iter()
+        .filter(|(_, scene)| scene.environment_id.as_deref() == Some(env_id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    env.running_scenes = env
+        .related_scenes
+        .iter()
+        .filter(|id| {
+            tables
+                .jmeter_runs
+                .values()
+                .any(|run| &run.scene_id == *id && run.state == RunState::Running)
+        })
+        .cloned()
+        .collect();
+    env
 }
 
 fn env_not_exist() -> ApiError {
