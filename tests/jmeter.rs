@@ -193,12 +193,9 @@ fn a_jmeter_scene_and_its_environment_round_trip_through_plan_apply_and_import()
         "{environment}"
     );
     let imported_run = |args: &[&str]| {
-        let out = backend
-            .command(work)
-            .args(args)
-            .env("SECRET", SAMPLE_SECRET)
-            .output();
-        out.expect("ptsplan runs")
+        let mut cmd = backend.command(work);
+        cmd.args(args).env("SECRET", SAMPLE_SECRET);
+        cmd.output().expect("ptsplan runs")
     };
     let (adopting, _) = ok(&imported_run(&["plan", "imported"]));
     assert!(

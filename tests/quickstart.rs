@@ -2,11 +2,11 @@
 //! show), and applied twice against the emulator it converges. (Its `place-order` scene
 //! is run by the engine against the sample app in `report_html`.)
 
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use ptsplan::spec::{self, Env};
 
-use crate::util::{Backend, SAMPLE_SECRET, ptsplan, repo, start_backend, stderr, stdout};
+use crate::util::{Backend, SAMPLE_SECRET, repo, start_backend, stderr, stdout};
 
 #[test]
 fn the_quickstart_plan_is_valid_alone() {
@@ -31,15 +31,7 @@ fn the_quickstart_plan_is_valid_alone() {
 }
 
 fn apply(backend: &Backend, dir: &std::path::Path) -> Output {
-    ptsplan(dir)
-        .args(["apply", "quickstart.yaml", "--auto-approve"])
-        .env("PTSPLAN_ENDPOINT", &backend.endpoint)
-        .env("ALICLOUD_ACCESS_KEY_ID", &backend.key_id)
-        .env("ALICLOUD_ACCESS_KEY_SECRET", &backend.key_secret)
-        .env("SAMPLE_APP_SECRET", SAMPLE_SECRET)
-        .stdin(Stdio::null())
-        .output()
-        .expect("ptsplan runs")
+    backend.run(dir, &["apply", "quickstart.yaml", "--auto-approve"])
 }
 
 #[test]

@@ -14,7 +14,7 @@ use ptsplan::api::{Client, ClientOptions, Endpoint};
 use ptsplan::wire::{GetPtsReportsBySceneId, GetPtsSceneRunningStatus, Marker, RunningStatus};
 
 use crate::target::Target;
-use crate::util::{Backend, all, bundle, ptsplan, start_backend};
+use crate::util::{Backend, all, bundle, start_backend};
 
 /// A plan with one scene `orders` posting to the target's `url` with a token from
 /// `/token` (declared to live an hour, fetched once per virtual user); `scene` is spliced
@@ -228,12 +228,9 @@ fn ctrl_c_stops_the_scene_on_the_backend_before_exiting() {
     thresholds: [ "success_rate >= 99%" ]"#,
     );
     apply(&backend, dir.path());
-    let mut child = ptsplan(dir.path())
+    let mut child = backend
+        .command(dir.path())
         .args(["run", "orders", "--plan", "plan.yaml", "--no-debug"])
-        .env("PTSPLAN_ENDPOINT", &backend.endpoint)
-        .env("ALICLOUD_ACCESS_KEY_ID", &backend.key_id)
-        .env("ALICLOUD_ACCESS_KEY_SECRET", &backend.key_secret)
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
