@@ -83,8 +83,9 @@ impl Operator {
         match self {
             Operator::Exist => true,
             Operator::Nexist => false,
-            Operator::Eq => numbers().map_or(actual == expect, |(a, e)| a == e),
-            Operator::Neq => numbers().map_or(actual != expect, |(a, e)| a != e),
+            // The same text is the same value, number or not (the usual passing check).
+            Operator::Eq => actual == expect || numbers().is_some_and(|(a, e)| a == e),
+            Operator::Neq => actual != expect && numbers().is_none_or(|(a, e)| a != e),
             Operator::Gt => numbers().is_some_and(|(a, e)| a > e),
             Operator::Gte => numbers().is_some_and(|(a, e)| a >= e),
             Operator::Lt => numbers().is_some_and(|(a, e)| a < e),
@@ -151,6 +152,14 @@ fn status_digits(status: u16) -> [u8; 3] {
 }
 
 fn number(text: &[u8]) -> Option<f64> {
+    // Status codes and most expected values are short runs of digits: read those directly
+    // (exact below 2^53), since a checkpoint is judged on every answer.
+    if !text.is_empty() && text.len() <= 15 && text.iter().all(u8::is_ascii_digit) {
+        return Some(
+            text.iter()
+                .fold(0.0, |sum, digit| sum * 10.0 + f64::from(digit - b'0')),
+        );
+    }
     std::str::from_utf8(text).ok()?.trim().parse().ok()
 }
 
@@ -166,6 +175,28 @@ mod tests {
         Operator::compile(op, expect)
             .expect("known")
             .holds(actual.map(str::as_bytes), expect.as_bytes())
+    }
+
+    #[test]
+    fn numbers_read_fast_equal_numbers_read_in_full() {
+        for text in [
+            "0",
+            "7",
+            "200",
+            "000123",
+            "999999999999999",
+            "1e3",
+            " 42 ",
+            "2.50",
+        ] {
+            assert_eq!(
+                number(text.as_bytes()),
+                text.trim().parse::<f64>().ok(),
+                "{text}"
+            );
+        }
+        assert_eq!(number(b""), None);
+        assert_eq!(number(b"abc"), None);
     }
 
     #[test]

@@ -24,6 +24,9 @@ use super::stats::Outcome;
 
 /// The most header lines an answer may have.
 const MAX_HEADERS: usize = 100;
+/// Header lines most answers fit in: parsing starts with room for this many, since
+/// preparing room for [`MAX_HEADERS`] on every answer costs more than parsing it.
+const USUAL_HEADERS: usize = 16;
 /// The largest header block accepted before the answer is treated as broken.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Room made in the read buffer before each read.
@@ -56,7 +59,7 @@ pub(crate) struct Answer {
 }
 
 /// One request as the virtual user built it.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub(crate) struct Outgoing {
     pub method: Method,
     pub uri: Uri,
@@ -91,14 +94,14 @@ pub(crate) async fn connect(address: SocketAddr, timeout: Duration) -> Result<Co
 }
 
 /// Sends `request` on `conn` (connecting first when needed), following up to `redirects`
-/// same-host redirects; the connection is dropped after any failure and whenever the
-/// server says it will close it.
+/// same-host redirects (which rewrite `request` in place); the connection is dropped after
+/// any failure and whenever the server says it will close it.
 pub(crate) async fn send(
     conn: &mut Option<Conn>,
     address: SocketAddr,
     authority: &str,
     connect_timeout: Duration,
-    mut request: Outgoing,
+    request: &mut Outgoing,
     redirects: u32,
     keep: Keep,
 ) -> Result<Answer, Outcome> {
@@ -106,7 +109,7 @@ pub(crate) async fn send(
     loop {
         let following = left > 0;
         let (answer, location) =
-            exchange_retrying(conn, address, connect_timeout, &request, keep, following).await?;
+            exchange_retrying(conn, address, connect_timeout, request, keep, following).await?;
         let target = location
             .as_deref()
             .and_then(|l| same_host_path(l, authority));
@@ -281,6 +284,13 @@ impl Conn {
     async fn read_head(&mut self, keep_headers: bool, following: bool) -> Result<Head, Failure> {
         let mut got_any = false;
         loop {
+            if self.input.is_empty() {
+                // Nothing to parse yet (the usual case right after a request went out).
+                match self.fill().await {
+                    Ok(true) => continue,
+                    Ok(false) | Err(_) => return Err(Failure::broken(!got_any)),
+                }
+            }
             match parse_head(&self.input, keep_headers, following) {
                 Ok(Some((head, used))) => {
                     self.input.advance(used);
@@ -439,14 +449,36 @@ fn parse_head(
     keep_headers: bool,
     following: bool,
 ) -> Result<Option<(Head, usize)>, ()> {
-    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut fields);
-    let used = match response.parse(input) {
-        Ok(httparse::Status::Complete(used)) => used,
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(_) => return Err(()),
+    match parse_head_in(
+        input,
+        keep_headers,
+        following,
+        &mut [httparse::EMPTY_HEADER; USUAL_HEADERS],
+    ) {
+        Err(httparse::Error::TooManyHeaders) => parse_head_in(
+            input,
+            keep_headers,
+            following,
+            &mut [httparse::EMPTY_HEADER; MAX_HEADERS],
+        ),
+        parsed => parsed,
+    }
+    .map_err(|_| ())
+}
+
+/// [`parse_head`] with room for `fields.len()` header lines.
+fn parse_head_in<'b>(
+    input: &'b [u8],
+    keep_headers: bool,
+    following: bool,
+    fields: &mut [httparse::Header<'b>],
+) -> Result<Option<(Head, usize)>, httparse::Error> {
+    let mut response = httparse::Response::new(fields);
+    let used = match response.parse(input)? {
+        httparse::Status::Complete(used) => used,
+        httparse::Status::Partial => return Ok(None),
     };
-    let status = response.code.ok_or(())?;
+    let status = response.code.ok_or(httparse::Error::Status)?;
     let mut head = Head {
         status,
         headers: HeaderMap::new(),
@@ -459,8 +491,7 @@ fn parse_head(
     for field in response.headers.iter() {
         let name = field.name;
         if name.eq_ignore_ascii_case("content-length") {
-            let text = std::str::from_utf8(field.value).map_err(|_| ())?;
-            head.length = Some(text.trim().parse().map_err(|_| ())?);
+            head.length = Some(decimal(field.value).ok_or(httparse::Error::HeaderValue)?);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             head.chunked = field
                 .value
@@ -488,6 +519,18 @@ fn parse_head(
         }
     }
     Ok(Some((head, used)))
+}
+
+/// A Content-Length value: ASCII digits, optionally padded with whitespace.
+fn decimal(value: &[u8]) -> Option<u64> {
+    let digits = value.trim_ascii();
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |sum, &byte| {
+        let digit = byte.checked_sub(b'0').filter(|d| *d < 10)?;
+        sum.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// The path of a redirect target on the same host, if it is one.
@@ -583,9 +626,17 @@ mod tests {
             .await;
             let mut conn = None;
             let timeout = Duration::from_secs(2);
-            let first = send(&mut conn, address, "h", timeout, get("/a"), 0, KEEP_ALL)
-                .await
-                .expect("first");
+            let first = send(
+                &mut conn,
+                address,
+                "h",
+                timeout,
+                &mut get("/a"),
+                0,
+                KEEP_ALL,
+            )
+            .await
+            .expect("first");
             assert_eq!(
                 (first.status, &first.body[..], first.bytes_in),
                 (200, &b"hello"[..], 5)
@@ -594,15 +645,23 @@ mod tests {
                 first.headers.get("x-id").map(|v| v.as_bytes()),
                 Some(&b"7"[..])
             );
-            let second = send(&mut conn, address, "h", timeout, get("/b"), 0, KEEP_ALL)
-                .await
-                .expect("second");
+            let second = send(
+                &mut conn,
+                address,
+                "h",
+                timeout,
+                &mut get("/b"),
+                0,
+                KEEP_ALL,
+            )
+            .await
+            .expect("second");
             assert_eq!((second.status, &second.body[..]), (201, &b"abcde"[..]));
             let dropped = Keep {
                 body: false,
                 headers: false,
             };
-            let third = send(&mut conn, address, "h", timeout, get("/c"), 0, dropped)
+            let third = send(&mut conn, address, "h", timeout, &mut get("/c"), 0, dropped)
                 .await
                 .expect("third");
             assert_eq!((third.status, third.body.len()), (204, 0));
@@ -631,14 +690,30 @@ mod tests {
             .await;
             let mut conn = None;
             let timeout = Duration::from_secs(2);
-            send(&mut conn, address, "h", timeout, get("/1"), 0, KEEP_ALL)
-                .await
-                .expect("first");
+            send(
+                &mut conn,
+                address,
+                "h",
+                timeout,
+                &mut get("/1"),
+                0,
+                KEEP_ALL,
+            )
+            .await
+            .expect("first");
             // Let the server's close arrive before the reuse.
             tokio::time::sleep(Duration::from_millis(50)).await;
-            let second = send(&mut conn, address, "h", timeout, get("/2"), 0, KEEP_ALL)
-                .await
-                .expect("resent on a new connection");
+            let second = send(
+                &mut conn,
+                address,
+                "h",
+                timeout,
+                &mut get("/2"),
+                0,
+                KEEP_ALL,
+            )
+            .await
+            .expect("resent on a new connection");
             assert_eq!(&second.body[..], b"until close");
             assert!(
                 conn.is_none(),
@@ -646,6 +721,45 @@ mod tests {
             );
             server.await.expect("server");
         });
+    }
+
+    #[test]
+    fn heads_with_many_header_lines_are_parsed_whole() {
+        let mut answer = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for line in 0..(USUAL_HEADERS + 4) {
+            answer.extend_from_slice(format!("X-Line-{line}: {line}\r\n").as_bytes());
+        }
+        answer.extend_from_slice(b"Content-Length: 2\r\n\r\nok");
+        let (head, used) = parse_head(&answer, true, false)
+            .expect("valid")
+            .expect("complete");
+        assert_eq!(
+            (head.status, head.length, used),
+            (200, Some(2), answer.len() - 2)
+        );
+        assert_eq!(head.headers.len(), USUAL_HEADERS + 5);
+        let mut too_many = b"HTTP/1.1 200 OK\r\n".to_vec();
+        too_many.extend(b"A: b\r\n".repeat(MAX_HEADERS + 1));
+        too_many.extend_from_slice(b"\r\n");
+        assert!(parse_head(&too_many, false, false).is_err());
+    }
+
+    #[test]
+    fn content_lengths_are_plain_decimals() {
+        assert_eq!(decimal(b" 42 "), Some(42));
+        assert_eq!(decimal(b"0"), Some(0));
+        assert_eq!(decimal(b"18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            &b""[..],
+            b" ",
+            b"+1",
+            b"-1",
+            b"1 2",
+            b"0x10",
+            b"18446744073709551616",
+        ] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
@@ -664,7 +778,7 @@ mod tests {
                     address,
                     "h",
                     Duration::from_secs(2),
-                    get("/"),
+                    &mut get("/"),
                     0,
                     KEEP_ALL,
                 )

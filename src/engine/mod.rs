@@ -28,6 +28,7 @@
 //! | `stats`, `report` | HDR windows and their merge; PTS report and running-data shapes |
 //! | `safety` | where load may go, and bounds |
 
+mod alarm;
 mod check;
 mod data;
 mod extract;

@@ -9,8 +9,9 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::BytesMut;
-use hyper::{HeaderMap, Uri};
+use hyper::Uri;
 
+use super::alarm::Alarm;
 use super::extract::Reply;
 use super::http::{self, Conn, Outgoing};
 use super::plan::{Mode, Step};
@@ -63,6 +64,10 @@ struct Vu {
     conns: Vec<Option<Conn>>,
     buf: BytesMut,
     token_at: Option<Instant>,
+    alarm: Alarm,
+    /// The request being sent, rebuilt in place for each call so that its header map
+    /// keeps its allocation.
+    request: Outgoing,
 }
 
 /// Runs one virtual user of `relation` until its pacing or the run says stop.
@@ -81,6 +86,8 @@ pub(crate) async fn run(
         conns: (0..plan.targets.len()).map(|_| None).collect(),
         buf: BytesMut::with_capacity(4096),
         token_at: None,
+        alarm: Alarm::new(),
+        request: Outgoing::default(),
     };
     if let Pacing::Open { .. } = pacing {
         vu.preconnect(&worker, relation).await;
@@ -161,28 +168,25 @@ impl Vu {
             Some(uri) => Ok(uri.clone()),
             None => Uri::from_maybe_shared(path.clone()),
         };
-        let mut headers = HeaderMap::with_capacity(step.headers.len() + 1);
-        http::host_header(&mut headers, &target.host_header);
+        let request = &mut self.request;
+        request.headers.clear();
+        http::host_header(&mut request.headers, &target.host_header);
         for (name, value) in &step.headers {
             let rendered = value.render(&self.vars, &mut self.buf);
             if let Ok(value) = hyper::header::HeaderValue::from_maybe_shared(rendered) {
-                headers.append(name.clone(), value);
+                request.headers.append(name.clone(), value);
             }
         }
-        let body = step.body.render(&self.vars, &mut self.buf);
-        let bytes_out = body.len() as u64;
+        request.body = step.body.render(&self.vars, &mut self.buf);
+        let bytes_out = request.body.len() as u64;
         let sample = worker
             .sampling()
-            .then(|| (path.clone(), headers.clone(), body.clone()));
+            .then(|| (path.clone(), request.headers.clone(), request.body.clone()));
         let result = match uri {
             Err(_) => Err(Outcome::Other),
             Ok(uri) => {
-                let request = Outgoing {
-                    method: step.method.clone(),
-                    uri,
-                    headers,
-                    body,
-                };
+                request.method = step.method.clone();
+                request.uri = uri;
                 let conn = &mut self.conns[step.target];
                 let exchange = http::send(
                     conn,
@@ -196,9 +200,9 @@ impl Vu {
                         headers: step.needs_headers || worker.sampling(),
                     },
                 );
-                match tokio::time::timeout(step.timeout, exchange).await {
-                    Ok(result) => result,
-                    Err(_) => {
+                match self.alarm.limit(step.timeout, exchange).await {
+                    Some(result) => result,
+                    None => {
                         // The connection is mid-exchange: drop it.
                         *conn = None;
                         Err(Outcome::Timeout)
