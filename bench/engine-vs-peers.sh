@@ -9,8 +9,9 @@
 # 2. starts nginx (one worker, pinned to --target-cpu) answering GET / with a small JSON body;
 # 3. runs wrk, oha and `ptsplan engine run` (a single-API scene with one STATUS_CODE
 #    checkpoint, one worker thread) pinned to --gen-cpu, each for --duration seconds with
-#    --connections keep-alive connections; prints requests/s and generator CPU-seconds per
-#    100k requests side by side, with ratios;
+#    --connections keep-alive connections; prints requests/s, generator CPU-seconds per
+#    100k requests and how busy the generator's and the target's cores were, side by side,
+#    with ratios (a target core near 100% caps every generator alike);
 # 4. RPS mode at 20, 50 and 80% of the engine's maximum, measured again (5 s, closed model)
 #    just before each level: achieved rate and error;
 # 5. 10,000 virtual users against a 100 ms target (a small asyncio server): peak RSS.
@@ -93,10 +94,23 @@ print(json.dumps({"SceneName": "bench", "RelationList": [{"RelationName": "r", "
 PY
 }
 
-# measure NAME COMMAND... → appends "NAME requests seconds cpu_seconds max_rss_kb" to results
+# target_cpu → CPU-seconds the nginx worker has used so far (user + system)
+target_cpu() {
+  python3 - "$(pgrep -f 'nginx: worker' -P "$(cat "$WORK/nginx.pid")")" <<'PY'
+import os, sys
+fields = open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")", 1)[1].split()
+print((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+PY
+}
+
+# measure NAME COMMAND... → appends "NAME requests seconds cpu_seconds max_rss_kb
+# target_cpu_seconds" to results
 measure() {
   local name=$1; shift
+  local target_before target_after
+  target_before=$(target_cpu)
   /usr/bin/time -f "%U %S %e %M" -o "$WORK/time" taskset -c "$GEN_CPU" "$@" > "$WORK/out" 2> "$WORK/err" || true
+  target_after=$(target_cpu)
   local requests
   case "$name" in
     wrk*) requests=$(awk '/requests in/ {print $1}' "$WORK/out") ;;
@@ -104,7 +118,7 @@ measure() {
     *) requests=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(a["requests"] for a in d["apis"]))' "$WORK/out") ;;
   esac
   read -r user sys wall rss < "$WORK/time"
-  echo "$name $requests $wall $(python3 -c "print($user+$sys)") $rss" >> "$WORK/results"
+  echo "$name $requests $wall $(python3 -c "print($user+$sys)") $rss $(python3 -c "print($target_after-$target_before)")" >> "$WORK/results"
 }
 
 echo "target: nginx, 1 worker on CPU $TARGET_CPU; generators on CPU $GEN_CPU; $CONNECTIONS connections; ${DURATION}s each"
@@ -118,13 +132,22 @@ python3 - "$WORK/results" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
-    name, requests, wall, cpu, rss = line.split()
-    requests = int(requests or 0); wall = float(wall); cpu = float(cpu)
-    rows[name] = (requests / wall if wall else 0, cpu / requests * 100_000 if requests else 0, requests)
-print(f"{'tool':<8} {'requests':>10} {'req/s':>10} {'CPU s/100k':>11} {'req/s vs wrk':>13} {'req/s vs oha':>13}")
-for name, (rps, cpu, n) in rows.items():
+    name, requests, wall, cpu, rss, target = line.split()
+    requests = int(requests or 0); wall = float(wall); cpu = float(cpu); target = float(target)
+    rows[name] = (requests / wall if wall else 0, cpu / requests * 100_000 if requests else 0, requests,
+                  cpu / wall * 100 if wall else 0, target / wall * 100 if wall else 0)
+print(f"{'tool':<8} {'requests':>10} {'req/s':>10} {'CPU s/100k':>11} {'gen busy':>9} {'target busy':>12}"
+      f" {'req/s vs wrk':>13} {'req/s vs oha':>13}")
+for name, (rps, cpu, n, gen_busy, target_busy) in rows.items():
     vs = lambda other: f"{rps / rows[other][0]:.2f}x" if other in rows and rows[other][0] else "-"
-    print(f"{name:<8} {n:>10} {rps:>10.0f} {cpu:>11.3f} {vs('wrk'):>13} {vs('oha'):>13}")
+    print(f"{name:<8} {n:>10} {rps:>10.0f} {cpu:>11.3f} {gen_busy:>8.0f}% {target_busy:>11.0f}%"
+          f" {vs('wrk'):>13} {vs('oha'):>13}")
+# A target whose core is (nearly) saturated caps every generator alike: the ratios
+# then measure the target, and CPU s/100k is the generators' own comparison.
+busiest = max(rows.values(), key=lambda r: r[4], default=None)
+if busiest and busiest[4] >= 95:
+    print(f"note: the target's core was {busiest[4]:.0f}% busy at {busiest[0]:.0f} req/s: "
+          "req/s near that is the target's ceiling, not the generator's")
 PY
 ENGINE_RPS=$(awk '$1 == "engine" {printf "%d", $2 / $3}' "$WORK/results")
 
