@@ -59,13 +59,38 @@ pub(crate) struct Answer {
 }
 
 /// One request as the virtual user built it.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Outgoing {
     pub method: Method,
     pub uri: Uri,
-    /// Sent in this order; must include `Host`.
+    /// The target's `Host`, sent first unless `headers` has one of its own.
+    pub host: HeaderValue,
+    /// The step's headers, sent in this order.
     pub headers: HeaderMap,
     pub body: Bytes,
+}
+
+impl Default for Outgoing {
+    fn default() -> Outgoing {
+        Outgoing {
+            method: Method::GET,
+            uri: Uri::default(),
+            host: HeaderValue::from_static(""),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+}
+
+impl Outgoing {
+    /// All the headers the request carries, `Host` included (for sample logs).
+    pub(crate) fn all_headers(&self) -> HeaderMap {
+        let mut all = self.headers.clone();
+        if !all.contains_key(HOST) {
+            all.insert(HOST, self.host.clone());
+        }
+        all
+    }
 }
 
 /// What the caller keeps of an answer.
@@ -249,6 +274,11 @@ impl Conn {
             target.as_bytes()
         });
         out.extend_from_slice(b" HTTP/1.1\r\n");
+        if !request.headers.contains_key(HOST) {
+            out.extend_from_slice(b"host: ");
+            out.extend_from_slice(request.host.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
         let mut has_length = false;
         for (name, value) in &request.headers {
             has_length |= name == hyper::header::CONTENT_LENGTH;
@@ -547,10 +577,6 @@ fn same_host_path(location: &str, authority: &str) -> Option<String> {
     }
 }
 
-/// The Host header every request carries.
-pub(crate) fn host_header(headers: &mut HeaderMap, value: &HeaderValue) {
-    headers.insert(HOST, value.clone());
-}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -592,12 +618,11 @@ mod tests {
     }
 
     fn get(path: &'static str) -> Outgoing {
-        let mut headers = HeaderMap::new();
-        host_header(&mut headers, &HeaderValue::from_static("h"));
         Outgoing {
             method: Method::GET,
             uri: Uri::from_static(path),
-            headers,
+            host: HeaderValue::from_static("h"),
+            headers: HeaderMap::new(),
             body: Bytes::new(),
         }
     }
@@ -720,6 +745,27 @@ mod tests {
                 "a close-delimited answer ends the connection"
             );
             server.await.expect("server");
+        });
+    }
+
+    #[test]
+    fn a_host_header_of_the_step_replaces_the_targets() {
+        block_on(async {
+            let (address, server) =
+                scripted(vec![vec![b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]]).await;
+            let mut request = get("/v");
+            request
+                .headers
+                .insert(HOST, HeaderValue::from_static("virtual.test"));
+            assert_eq!(request.all_headers().get_all(HOST).iter().count(), 1);
+            let mut conn = None;
+            let timeout = Duration::from_secs(2);
+            send(&mut conn, address, "h", timeout, &mut request, 0, KEEP_ALL)
+                .await
+                .expect("answer");
+            drop(conn);
+            let received = String::from_utf8(server.await.expect("server")).expect("utf-8");
+            assert_eq!(received, "GET /v HTTP/1.1\r\nhost: virtual.test\r\n\r\n");
         });
     }
 

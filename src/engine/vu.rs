@@ -170,7 +170,7 @@ impl Vu {
         };
         let request = &mut self.request;
         request.headers.clear();
-        http::host_header(&mut request.headers, &target.host_header);
+        request.host.clone_from(&target.host_header);
         for (name, value) in &step.headers {
             let rendered = value.render(&self.vars, &mut self.buf);
             if let Ok(value) = hyper::header::HeaderValue::from_maybe_shared(rendered) {
@@ -181,7 +181,7 @@ impl Vu {
         let bytes_out = request.body.len() as u64;
         let sample = worker
             .sampling()
-            .then(|| (path.clone(), request.headers.clone(), request.body.clone()));
+            .then(|| (path.clone(), request.all_headers(), request.body.clone()));
         let result = match uri {
             Err(_) => Err(Outcome::Other),
             Ok(uri) => {
