@@ -44,6 +44,16 @@ const TURN_WEIGHT: f64 = 0.01;
 const NEED_FACTOR: f64 = 1.1;
 const NEED_SPARE: usize = 8;
 
+/// Busier than this share of wall time, a worker thread is itself the bottleneck: more
+/// open-model users would add connections for it to serve, not sends on time. Their turns
+/// then lengthen with the wait for the CPU, so Little's law asks for still more users, and
+/// the pool ran away (at 95k/s against nginx, 85k achieved where a pool held at 64 users
+/// sent 95k; docs/performance.md).
+const CPU_BOUND: f64 = 0.9;
+
+/// The window over which a worker thread's CPU use is measured.
+const CPU_WINDOW: Duration = Duration::from_millis(20);
+
 /// Longest the open-model schedule waits for its first users to connect before it starts.
 const CONNECT_WAIT: Duration = Duration::from_secs(1);
 
@@ -98,6 +108,46 @@ impl OpenQueue {
             secs => (rate * secs * NEED_FACTOR).ceil() as usize + NEED_SPARE,
         }
     }
+}
+
+/// How busy the current thread is: the share of wall time it spent on a CPU over the last
+/// complete [`CPU_WINDOW`] (0 until one has passed, or where the thread's CPU time
+/// cannot be read).
+struct CpuGauge {
+    since: Instant,
+    cpu_at: Option<Duration>,
+    busy: f64,
+}
+
+impl CpuGauge {
+    fn new() -> CpuGauge {
+        CpuGauge {
+            since: Instant::now(),
+            cpu_at: thread_cpu_time(),
+            busy: 0.0,
+        }
+    }
+
+    fn busy(&mut self, now: Instant) -> f64 {
+        let wall = now.saturating_duration_since(self.since);
+        if wall >= CPU_WINDOW {
+            let cpu = thread_cpu_time();
+            if let (Some(before), Some(after)) = (self.cpu_at, cpu) {
+                self.busy = after.saturating_sub(before).as_secs_f64() / wall.as_secs_f64();
+            }
+            (self.since, self.cpu_at) = (now, cpu);
+        }
+        self.busy
+    }
+}
+
+/// CPU time the current thread has used, user and system.
+fn thread_cpu_time() -> Option<Duration> {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Some(Duration::new(
+        u64::try_from(time.tv_sec).ok()?,
+        u32::try_from(time.tv_nsec).ok()?,
+    ))
 }
 
 /// What the virtual users of one thread share.
@@ -370,6 +420,7 @@ async fn schedule(worker: Rc<Worker>, relation: usize) {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let mut plan = Schedule::new(Instant::now(), share(shared.rps_target(paced)));
+    let mut cpu = CpuGauge::new();
     loop {
         let now = Instant::now();
         let rate = share(shared.rps_target(paced));
@@ -387,8 +438,10 @@ async fn schedule(worker: Rc<Worker>, relation: usize) {
             (due.len(), late)
         };
         let needed = queue.needed(rate);
+        let cpu_bound = cpu.busy(now) >= CPU_BOUND;
         // One batch at a time: users still connecting will take send times soon.
         while late
+            && !cpu_bound
             && queue.connecting.get() == 0
             && queue.idle.get() < waiting
             && queue.pool.get() < needed.min(OPEN_POOL_CAP)
@@ -419,6 +472,21 @@ fn add_open_user(worker: &Rc<Worker>, relation: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cpu_gauge_tells_a_busy_thread_from_a_waiting_one() {
+        let mut gauge = CpuGauge::new();
+        let start = Instant::now();
+        while start.elapsed() < CPU_WINDOW * 2 {
+            std::hint::black_box(start.elapsed());
+        }
+        let spinning = gauge.busy(Instant::now());
+        std::thread::sleep(CPU_WINDOW * 2);
+        let sleeping = gauge.busy(Instant::now());
+        // Loose bounds: the test shares the machine with others.
+        assert!(spinning > 0.2, "spinning: {spinning}");
+        assert!(sleeping < 0.2, "sleeping: {sleeping}");
+    }
 
     #[test]
     fn open_pool_grows_to_what_the_rate_keeps_busy() {
