@@ -59,35 +59,23 @@ pub(crate) struct Answer {
 }
 
 /// One request as the virtual user built it.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub(crate) struct Outgoing {
     pub method: Method,
     pub uri: Uri,
-    /// The target's `Host`, sent first unless `headers` has one of its own.
-    pub host: HeaderValue,
-    /// The step's headers, sent in this order.
+    /// The step's headers, sent in this order after `Host` (the target's authority, unless
+    /// these have a `Host` of their own).
     pub headers: HeaderMap,
     pub body: Bytes,
 }
 
-impl Default for Outgoing {
-    fn default() -> Outgoing {
-        Outgoing {
-            method: Method::GET,
-            uri: Uri::default(),
-            host: HeaderValue::from_static(""),
-            headers: HeaderMap::new(),
-            body: Bytes::new(),
-        }
-    }
-}
-
 impl Outgoing {
-    /// All the headers the request carries, `Host` included (for sample logs).
-    pub(crate) fn all_headers(&self) -> HeaderMap {
+    /// All the headers the request carries to a target whose Host is `host` (for sample
+    /// logs).
+    pub(crate) fn all_headers(&self, host: &HeaderValue) -> HeaderMap {
         let mut all = self.headers.clone();
         if !all.contains_key(HOST) {
-            all.insert(HOST, self.host.clone());
+            all.insert(HOST, host.clone());
         }
         all
     }
@@ -133,8 +121,16 @@ pub(crate) async fn send(
     let mut left = redirects;
     loop {
         let following = left > 0;
-        let (answer, location) =
-            exchange_retrying(conn, address, connect_timeout, request, keep, following).await?;
+        let (answer, location) = exchange_retrying(
+            conn,
+            address,
+            authority,
+            connect_timeout,
+            request,
+            keep,
+            following,
+        )
+        .await?;
         let target = location
             .as_deref()
             .and_then(|l| same_host_path(l, authority));
@@ -160,6 +156,7 @@ pub(crate) async fn send(
 async fn exchange_retrying(
     conn: &mut Option<Conn>,
     address: SocketAddr,
+    authority: &str,
     connect_timeout: Duration,
     request: &Outgoing,
     keep: Keep,
@@ -172,7 +169,7 @@ async fn exchange_retrying(
         }
         let open = conn.as_mut().ok_or(Outcome::Connect)?;
         let reused = open.reused;
-        match open.exchange(request, keep, following).await {
+        match open.exchange(authority, request, keep, following).await {
             Ok((answer, location, reusable)) => {
                 if reusable {
                     open.reused = true;
@@ -227,14 +224,16 @@ enum Framing {
 }
 
 impl Conn {
-    /// Writes `request`, reads its answer; also says whether the connection stays usable.
+    /// Writes `request` for the target at `authority`, reads its answer; also says whether
+    /// the connection stays usable.
     async fn exchange(
         &mut self,
+        authority: &str,
         request: &Outgoing,
         keep: Keep,
         following: bool,
     ) -> Result<(Answer, Option<String>, bool), Failure> {
-        self.write_request(request)
+        self.write_request(authority, request)
             .await
             .map_err(|_| Failure::broken(true))?;
         let head = self.read_head(keep.headers, following).await?;
@@ -262,7 +261,7 @@ impl Conn {
         Ok((answer, head.location, reusable))
     }
 
-    async fn write_request(&mut self, request: &Outgoing) -> std::io::Result<()> {
+    async fn write_request(&mut self, authority: &str, request: &Outgoing) -> std::io::Result<()> {
         let out = &mut self.output;
         out.clear();
         out.extend_from_slice(request.method.as_str().as_bytes());
@@ -276,7 +275,7 @@ impl Conn {
         out.extend_from_slice(b" HTTP/1.1\r\n");
         if !request.headers.contains_key(HOST) {
             out.extend_from_slice(b"host: ");
-            out.extend_from_slice(request.host.as_bytes());
+            out.extend_from_slice(authority.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
         let mut has_length = false;
@@ -621,7 +620,6 @@ mod tests {
         Outgoing {
             method: Method::GET,
             uri: Uri::from_static(path),
-            host: HeaderValue::from_static("h"),
             headers: HeaderMap::new(),
             body: Bytes::new(),
         }
@@ -757,7 +755,8 @@ mod tests {
             request
                 .headers
                 .insert(HOST, HeaderValue::from_static("virtual.test"));
-            assert_eq!(request.all_headers().get_all(HOST).iter().count(), 1);
+            let host = HeaderValue::from_static("h");
+            assert_eq!(request.all_headers(&host).get_all(HOST).iter().count(), 1);
             let mut conn = None;
             let timeout = Duration::from_secs(2);
             send(&mut conn, address, "h", timeout, &mut request, 0, KEEP_ALL)

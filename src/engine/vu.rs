@@ -170,7 +170,6 @@ impl Vu {
         };
         let request = &mut self.request;
         request.headers.clear();
-        request.host.clone_from(&target.host_header);
         for (name, value) in &step.headers {
             let rendered = value.render(&self.vars, &mut self.buf);
             if let Ok(value) = hyper::header::HeaderValue::from_maybe_shared(rendered) {
@@ -179,9 +178,13 @@ impl Vu {
         }
         request.body = step.body.render(&self.vars, &mut self.buf);
         let bytes_out = request.body.len() as u64;
-        let sample = worker
-            .sampling()
-            .then(|| (path.clone(), request.all_headers(), request.body.clone()));
+        let sample = worker.sampling().then(|| {
+            (
+                path.clone(),
+                request.all_headers(&target.host_header),
+                request.body.clone(),
+            )
+        });
         let result = match uri {
             Err(_) => Err(Outcome::Other),
             Ok(uri) => {

@@ -111,11 +111,10 @@ impl OpenQueue {
 }
 
 /// How busy the current thread is: the share of wall time it spent on a CPU over the last
-/// complete [`CPU_WINDOW`] (0 until one has passed, or where the thread's CPU time
-/// cannot be read).
+/// complete [`CPU_WINDOW`] (0 until one has passed).
 struct CpuGauge {
     since: Instant,
-    cpu_at: Option<Duration>,
+    cpu_at: Duration,
     busy: f64,
 }
 
@@ -132,9 +131,7 @@ impl CpuGauge {
         let wall = now.saturating_duration_since(self.since);
         if wall >= CPU_WINDOW {
             let cpu = thread_cpu_time();
-            if let (Some(before), Some(after)) = (self.cpu_at, cpu) {
-                self.busy = after.saturating_sub(before).as_secs_f64() / wall.as_secs_f64();
-            }
+            self.busy = cpu.saturating_sub(self.cpu_at).as_secs_f64() / wall.as_secs_f64();
             (self.since, self.cpu_at) = (now, cpu);
         }
         self.busy
@@ -142,12 +139,13 @@ impl CpuGauge {
 }
 
 /// CPU time the current thread has used, user and system.
-fn thread_cpu_time() -> Option<Duration> {
+fn thread_cpu_time() -> Duration {
     let time = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Some(Duration::new(
-        u64::try_from(time.tv_sec).ok()?,
-        u32::try_from(time.tv_nsec).ok()?,
-    ))
+    // The kernel's fields are never negative, and nanoseconds stay below a second.
+    Duration::new(
+        u64::try_from(time.tv_sec).unwrap_or(0),
+        u32::try_from(time.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// What the virtual users of one thread share.
